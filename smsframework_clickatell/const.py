@@ -1,0 +1,53 @@
+"""Constants of Clickatell's legacy HTTP API."""
+from enum import IntFlag
+
+#: Base URLs of the legacy ("Developers' Central") HTTP API.
+HTTP_BASE_URL = 'http://api.clickatell.com'
+HTTPS_BASE_URL = 'https://api.clickatell.com'
+
+#: Clickatell's `callback` levels: which status changes are pushed to the account's callback URL.
+CALLBACK_NONE = 0
+CALLBACK_INTERMEDIATE = 1
+CALLBACK_FINAL = 2
+CALLBACK_INTERMEDIATE_AND_FINAL = 3
+CALLBACK_ERRORS = 4
+CALLBACK_INTERMEDIATE_AND_ERRORS = 5
+CALLBACK_FINAL_AND_ERRORS = 6
+CALLBACK_ALL = 7
+
+#: Most recipients a single POST `sendmsg` may carry.
+MAX_RECIPIENTS_PER_POST = 600
+
+#: Most parts a concatenated message may have.
+MAX_PARTS = 35
+
+
+class Features(IntFlag):
+    """Gateway features, the bits of the `req_feat` parameter.
+
+    >>> int(Features.TEXT | Features.UCS2)
+    9
+    """
+    TEXT = 1
+    EIGHT_BIT = 2
+    UDH = 4
+    UCS2 = 8
+    ALPHA = 16
+    NUMER = 32
+    FLASH = 512
+    DELIVACK = 8192
+    CONCAT = 16384
+
+    # Old-style names, as in Clickatell's documentation.
+    FEAT_TEXT = 1
+    FEAT_8BIT = 2
+    FEAT_UDH = 4
+    FEAT_UCS2 = 8
+    FEAT_ALPHA = 16
+    FEAT_NUMER = 32
+    FEAT_FLASH = 512
+    FEAT_DELIVACK = 8192
+    FEAT_CONCAT = 16384
+
+    #: The set Clickatell assumes when `req_feat` is not given.
+    DEFAULT = TEXT | EIGHT_BIT | UDH | UCS2 | CONCAT

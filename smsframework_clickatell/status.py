@@ -1,0 +1,76 @@
+"""Clickatell's message status codes and the smsframework status classes they map to.
+
+``ClickatellMessageStatus.from_code(code, msgid=..., rtime=..., meta=...)`` returns an instance of the
+class for the code, named ``S`` + the three-digit code (``S004``). Each is a
+:class:`ClickatellMessageStatus` and also the smsframework class the code means
+(:class:`~smsframework.MessageDelivered` for 004), so ``isinstance(status, MessageDelivered)`` works.
+"""
+from smsframework import MessageAccepted, MessageDelivered, MessageError, MessageExpired, MessageStatus
+
+#: (code, Clickatell's text, the smsframework class it means or None for "unknown"); declared once.
+STATUS_CODES = (
+    (1, 'Message unknown', None),
+    (2, 'Message queued', MessageAccepted),
+    (3, 'Delivered to gateway', MessageAccepted),
+    (4, 'Received by recipient', MessageDelivered),
+    (5, 'Error with message', MessageError),
+    (6, 'User cancelled message delivery', MessageError),
+    (7, 'Error delivering message', MessageError),
+    (8, 'OK', MessageAccepted),
+    (9, 'Routing error', MessageError),
+    (10, 'Message expired', MessageExpired),
+    (11, 'Message queued for later delivery', MessageAccepted),
+    (12, 'Out of credit', MessageError),
+    (14, 'Maximum MT limit exceeded', None),
+)
+
+
+class ClickatellMessageStatus(MessageStatus):
+    """A message status reported by Clickatell.
+
+    :ivar int status_code: Clickatell's status code (4 for "004")
+    :ivar str status: Clickatell's text for the code
+    """
+
+    #: The code of a per-code subclass; None on this base class.
+    code = None
+
+    @classmethod
+    def from_code(cls, code, **kwargs):
+        """Build the status for a Clickatell status code.
+
+        :param code: the code, as an int or as Clickatell writes it (``"004"``)
+        :param kwargs: passed to :class:`smsframework.MessageStatus` (`msgid`, `rtime`, `meta`)
+        :returns: an instance of the class for `code`, or of :class:`ClickatellMessageStatus` itself
+            for a code not in :data:`STATUS_CODES` (with `status_code` set all the same)
+        :raises ValueError: `code` is not a number
+        """
+        number = int(code)
+        status = status_class(number)(**kwargs)
+        status.status_code = number
+        status.status = _TEXTS.get(number, 'Unknown status')
+        return status
+
+
+_TEXTS = {code: text for code, text, _ in STATUS_CODES}
+_CLASSES_BY_CODE = {}
+for _code, _text, _meaning in STATUS_CODES:
+    _name = 'S{:03d}'.format(_code)
+    _bases = (ClickatellMessageStatus,) + ((_meaning,) if _meaning is not None else ())
+    _CLASSES_BY_CODE[_code] = globals()[_name] = type(_name, _bases, {
+        '__doc__': '{:03d}: {}'.format(_code, _text),
+        '__module__': __name__,
+        'code': _code,
+        'status_code': _code,
+        'status': _text,
+    })
+del _code, _text, _meaning, _name, _bases
+
+
+def status_class(code):
+    """The status class for a Clickatell status code (:class:`ClickatellMessageStatus` if unknown)."""
+    return _CLASSES_BY_CODE.get(int(code), ClickatellMessageStatus)
+
+
+__all__ = ['STATUS_CODES', 'ClickatellMessageStatus', 'status_class'] + [
+    cls.__name__ for cls in _CLASSES_BY_CODE.values()]

@@ -1,0 +1,57 @@
+import pytest
+import responses
+from flask import Flask
+from smsframework import Gateway
+
+from smsframework_clickatell import ClickatellProvider
+
+API_URL = 'https://clickatell.test'
+CREDENTIALS = {'api_id': '3456789', 'user': 'alice', 'password': 'S3cr3t-pa55'}
+
+
+@pytest.fixture
+def gateway():
+    return Gateway()
+
+
+@pytest.fixture
+def provider(gateway):
+    return gateway.add_provider('clickatell', ClickatellProvider, api_url=API_URL, timeout=2, **CREDENTIALS)
+
+
+@pytest.fixture
+def mocked():
+    """`responses` active, every registered answer required to be used."""
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
+        yield mock
+
+
+class HookRecorder:
+    """Records what the gateway's hooks receive; `fail` makes them raise."""
+
+    def __init__(self, gateway):
+        self.messages, self.statuses, self.fail = [], [], None
+        gateway.onReceive += self._on_receive
+        gateway.onStatus += self._on_status
+
+    def _on_receive(self, message):
+        self.messages.append(message)
+        if self.fail:
+            raise self.fail
+
+    def _on_status(self, status):
+        self.statuses.append(status)
+        if self.fail:
+            raise self.fail
+
+
+@pytest.fixture
+def hooks(gateway):
+    return HookRecorder(gateway)
+
+
+@pytest.fixture
+def client(gateway, provider):
+    app = Flask(__name__)
+    gateway.receiver_blueprints_register(app, prefix='/sms/')
+    return app.test_client()
