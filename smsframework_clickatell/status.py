@@ -5,6 +5,8 @@ class for the code, named ``S`` + the three-digit code (``S004``). Each is a
 :class:`ClickatellMessageStatus` and also the smsframework class the code means
 (:class:`~smsframework.MessageDelivered` for 004), so ``isinstance(status, MessageDelivered)`` works.
 """
+from datetime import datetime, timezone
+
 from smsframework import MessageAccepted, MessageDelivered, MessageError, MessageExpired, MessageStatus
 
 #: (code, Clickatell's text, the smsframework class it means or None for "unknown"); declared once.
@@ -40,12 +42,16 @@ class ClickatellMessageStatus(MessageStatus):
         """Build the status for a Clickatell status code.
 
         :param code: the code, as an int or as Clickatell writes it (``"004"``)
-        :param kwargs: passed to :class:`smsframework.MessageStatus` (`msgid`, `rtime`, `meta`)
+        :param kwargs: passed to :class:`smsframework.MessageStatus` (`msgid`, `rtime`, `meta`);
+            `rtime` defaults to now, naive UTC
         :returns: an instance of the class for `code`, or of :class:`ClickatellMessageStatus` itself
             for a code not in :data:`STATUS_CODES` (with `status_code` set all the same)
         :raises ValueError: `code` is not a number
         """
         number = int(code)
+        if kwargs.get('rtime') is None:
+            # smsframework would stamp it with datetime.utcnow(), deprecated since Python 3.12.
+            kwargs['rtime'] = datetime.now(timezone.utc).replace(tzinfo=None)
         status = status_class(number)(**kwargs)
         status.status_code = number
         status.status = _TEXTS.get(number, 'Unknown status')
