@@ -106,14 +106,13 @@ class Figure:
         return self.ratio >= self.target if self.higher_is_better else self.ratio <= self.target
 
     def line(self):
-        def fmt(v):
-            return 'n/a' if v is None else ('{:.3g}' if v < 100 else '{:.0f}').format(v)
+        def fmt(v, small='{:.3g}'):
+            return 'n/a' if v is None else (small if v < 100 else '{:.0f}').format(v)
         verdict = {True: 'OK', False: 'MISS', None: 'NOT MEASURED'}[self.ok]
-        ratio = 'n/a' if self.ratio is None else ('{:.2f}' if self.ratio < 100 else '{:.0f}').format(self.ratio)
         return 'figure {}: {}: ours {} {}, {} {} {}, ratio {} (target {} {}) {}'.format(
             self.number, self.title, fmt(self.ours), self.unit, self.baseline_name,
-            fmt(self.baseline), self.unit, ratio, '>=' if self.higher_is_better else '<=',
-            self.target, verdict)
+            fmt(self.baseline), self.unit, fmt(self.ratio, '{:.2f}'),
+            '>=' if self.higher_is_better else '<=', self.target, verdict)
 
     baseline_name = 'baseline'
 
@@ -159,8 +158,8 @@ def figure_sequential(server, proxied_url, verify, ssl_context, count, rounds=4)
     if provider is not None:
         check_msgids(sent, 'figure 1')
         ours = count / ours_time
-        notes.insert(0, 'ours: {} messages over {} new connection(s) after the warm-up send (keep-alive)'.format(
-            count, ours_conn))
+        notes.insert(0, 'ours: {} messages over {} new connection(s) after the warm-up send '
+                        '(keep-alive)'.format(count, ours_conn))
     base = count / base_time
     return Figure(1, 'sequential sends', 'msg/s', ours, base,
                   None if ours is None else ours / base, 2.8, True, notes)
@@ -262,8 +261,8 @@ def figure_overhead(server, verify, rounds, block, warmup=50):
         raise CheckFailed('figure 3: server received {} messages, {} sent'.format(
             received, rounds * block * sides))
     bare_med = statistics.median(bare_ms)
-    notes = ['bare requests: median of {} blocks of {}: {:.3f} ms/msg (blocks {:.3f}..{:.3f})'.format(
-        rounds, block, bare_med, min(bare_ms), max(bare_ms))]
+    notes = ['bare requests: median of {} blocks of {}: {:.3f} ms/msg (blocks {:.3f}..{:.3f})'
+             .format(rounds, block, bare_med, min(bare_ms), max(bare_ms))]
     ours_med = ratio = None
     if provider is not None:
         ours_med = statistics.median(ours_ms)

@@ -126,14 +126,14 @@ class ClickatellHandler(http.server.BaseHTTPRequestHandler):
 
 
 def _parse_form(raw):
-    """Decode a form body or query string the way Clickatell does for non-Unicode text: ISO-8859-1."""
+    """Decode a form body or query string as Clickatell does non-Unicode text: ISO-8859-1."""
     pairs = urllib.parse.parse_qsl(raw.decode('latin-1'), keep_blank_values=True,
                                    encoding='latin-1', errors='strict')
     return dict(pairs)
 
 
 def _read_chunked(rfile):
-    """Read a body sent with `Transfer-Encoding: chunked` (requests does so for generator bodies)."""
+    """Read a body sent with `Transfer-Encoding: chunked` (requests does, for generator bodies)."""
     body = bytearray()
     while True:
         size = int(rfile.readline().split(b';', 1)[0].strip(), 16)

@@ -6,10 +6,10 @@ network. It proxies raw TCP, so TLS goes through it unchanged and its handshake 
 too.
 
 A new TCP connection also costs one RTT on a real network (SYN, SYN-ACK) before the client can send
-anything. On loopback the kernel completes the handshake with the proxy at once, so the proxy charges
-that RTT itself (`model_connect=True`): bytes the client sends on a fresh connection reach the
-server no earlier than 1.5 RTT after the connection was accepted, just as they would after a real
-handshake. Without it a new connection would look one RTT cheaper than it is.
+anything. On loopback the kernel completes the handshake with the proxy at once, so the proxy
+charges that RTT itself (`model_connect=True`): bytes the client sends on a fresh connection reach
+the server no earlier than 1.5 RTT after the connection was accepted, just as they would after a
+real handshake. Without it a new connection would look one RTT cheaper than it is.
 
 Each connection is served by its own coroutines, so independent connections are never serialised.
 The proxy runs its event loop in a background thread, and stops by itself after `max_lifetime`
@@ -112,7 +112,7 @@ class LatencyProxy:
         self.port = server.sockets[0].getsockname()[1]
         self._ready.set()
         try:
-            # Stop when asked, or after max_lifetime at the latest: a forgotten proxy must not linger.
+            # Stop when asked, or after max_lifetime at the latest: a forgotten proxy must go
             await asyncio.wait_for(self._stopping.wait(), self.max_lifetime)
         except asyncio.TimeoutError:
             pass
