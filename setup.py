@@ -36,6 +36,8 @@ setup(
     ],
     extras_require={
         'receiver': RECEIVER_REQUIRES,
+        # benchmarks/: run-time TLS certificates for the local HTTPS server.
+        'bench': ['cryptography>=3.4'],
         'test': RECEIVER_REQUIRES + [
             'pytest>=7',
             'responses>=0.23',
