@@ -1,0 +1,58 @@
+"""The README's examples run as written (against a mocked Clickatell), and show what they return.
+
+An example line ``expression  # -> value`` (or a line ``# -> value`` after it) is checked: the
+expression must equal the value.
+"""
+import ast
+import os
+import re
+
+import responses
+
+README = os.path.join(os.path.dirname(__file__), os.pardir, 'README.md')
+ANSWERS = {
+    'sendmsg': 'ID: 996f364775e24b8432f45d77da8eca47',
+    'getbalance': 'Credit: 10.6',
+    'querymsg': 'ID: 996f364775e24b8432f45d77da8eca47 Status: 004',
+}
+_SHOWN = re.compile(r'^(?P<expr>.*?)\s*# -> (?P<value>.+)$')
+
+
+def python_blocks():
+    with open(README, encoding='utf-8') as f:
+        return re.findall(r'^```python\n(.*?)^```', f.read(), flags=re.M | re.S)
+
+
+def with_checks(block):
+    """The block with every ``# -> value`` turned into an assertion on the expression it follows."""
+    lines = block.splitlines()
+    for i, line in enumerate(lines):
+        shown = _SHOWN.match(line)
+        if not shown:
+            continue
+        expr = shown.group('expr').strip() or lines[i - 1].strip()
+        value = shown.group('value').strip()
+        ast.literal_eval(value)  # the README shows literal values only
+        lines[i] = 'assert ({}) == {}, {!r}'.format(expr, value, expr)
+        if not shown.group('expr').strip():
+            lines[i - 1] = ''
+    return '\n'.join(lines)
+
+
+def test_readme_has_checked_examples():
+    blocks = python_blocks()
+    assert len(blocks) >= 5
+    assert sum(block.count('# -> ') for block in blocks) >= 3
+
+
+def test_readme_examples_run_in_order():
+    namespace = {'__name__': 'readme'}
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        for command, answer in ANSWERS.items():
+            mock.add(responses.POST, re.compile(r'https?://api\.clickatell\.com/http/' + command), body=answer)
+        for number, block in enumerate(python_blocks(), 1):
+            code = compile(with_checks(block), 'README.md python block {}'.format(number), 'exec')
+            try:
+                exec(code, namespace)
+            except Exception as e:
+                raise AssertionError('README python block {} failed: {!r}\n{}'.format(number, e, block)) from e
