@@ -2,18 +2,24 @@
 
 :class:`ClickatellHttpApi` knows the commands, the form encoding and the text answers; it knows
 nothing of smsframework messages or Flask. Every request is a POST of a form-encoded body (so the
-credentials never appear in a URL), over one pooled :class:`requests.Session`, with a time-out.
+credentials never appear in a URL), with a time-out, over the pooled session of the current process
+(:mod:`~smsframework_clickatell.session`), retried as :mod:`~smsframework_clickatell.retries` says.
 """
 import logging
+import numbers
+import os
 import re
 from urllib.parse import urlencode
 
 import requests
+from urllib3.exceptions import MaxRetryError
 
 from . import const
 from .error import (ClickatellConnectionError, ClickatellHTTPError, ClickatellHTTPServerError,
                     ClickatellParameterError, ClickatellProviderError, ClickatellResponseError,
                     ClickatellTimeout)
+from .retries import retry_policies
+from .session import ProcessSession
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +29,8 @@ DEFAULT_TIMEOUT = (5.0, 30.0)
 #: Parameter names that carry the account's credentials: set by the client, never logged.
 CREDENTIAL_PARAMS = frozenset(('api_id', 'user', 'password', 'session_id'))
 
+_FORM_HEADERS = {'Content-Type': 'application/x-www-form-urlencoded'}
+_READ_ONLY = frozenset(path.lower() for path in const.READ_ONLY_COMMANDS)
 # "KEY: value" pairs; several on one line ("ID: abc To: 2799900001"). A key is a word at the start of
 # the line or after white space, followed by a colon.
 _FIELD = re.compile(r'(?:^|(?<=\s))([A-Za-z]+):(?:\s+|$)')
@@ -78,39 +86,59 @@ def error_from_fields(fields):
 
 
 class ClickatellHttpApi:
-    """A client of Clickatell's legacy HTTP API for one account.
+    """A client of Clickatell's legacy HTTP API for one account. Safe to share between threads, and
+    across ``fork()`` (each process gets its own connections).
 
     :param api_id: the HTTP API's id
     :param user: the account's user name
     :param password: the account's password (kept out of every repr, log line and exception)
     :param base_url: scheme and host, default ``http://api.clickatell.com``; commands go to
         ``{base_url}/http/{command}``
-    :param timeout: seconds, or a (connect, read) tuple, applied to every request
-    :param verify: TLS verification: True, or the path of a CA bundle
+    :param timeout: seconds, or a (connect, read) tuple, applied to every request (and to each retry)
+    :param verify: TLS verification: True (the CA bundle of :mod:`certifi`), the path of a CA bundle (or
+        of a directory of CA certificates), or False (no verification: not advised). Neither
+        ``REQUESTS_CA_BUNDLE`` nor ``CURL_CA_BUNDLE`` can change it.
+    :param retries: see :func:`~smsframework_clickatell.retries.retry_policies`
+    :param int pool_size: connections kept open for reuse, per process: at least the number of threads
+        that send at once (more threads still work, opening short-lived extra connections)
+    :raises ValueError: a time-out that is not positive, a CA bundle path that does not exist,
+        unbounded retries, or a pool size that is not a positive int
+    :raises TypeError: `verify`, `timeout` or `retries` of the wrong type
     """
 
     def __init__(self, api_id, user, password, *, base_url=const.HTTP_BASE_URL,
-                 timeout=DEFAULT_TIMEOUT, verify=True):
+                 timeout=DEFAULT_TIMEOUT, verify=True, retries=const.DEFAULT_RETRIES,
+                 pool_size=const.DEFAULT_POOL_SIZE):
         self.api_id = str(api_id)
         self.user = str(user)
         self._password = _Secret(password)
         self.base_url = base_url.rstrip('/')
-        self.timeout = timeout
-        self.verify = verify
-        self.session = requests.Session()
+        self.timeout = _checked_timeout(timeout)
+        self.verify = resolve_verify(verify)
+        self.retries = retry_policies(retries)
+        self._sessions = ProcessSession(self.base_url, self.retries, pool_size)
 
     def __repr__(self):
         return '<{} api_id={!r} user={!r} base_url={!r}>'.format(
             type(self).__name__, self.api_id, self.user, self.base_url)
 
+    @property
+    def session(self):
+        """The :class:`requests.Session` of the current process."""
+        return self._sessions.get()
+
     def close(self):
-        """Close the pooled connections."""
-        self.session.close()
+        """Close the pooled connections of the current process. Later requests open new ones."""
+        self._sessions.close()
 
     # Commands
 
     def request(self, command, params=()):
         """Run a command and return Clickatell's answer as text.
+
+        Read-only commands (:data:`~smsframework_clickatell.const.READ_ONLY_COMMANDS`) are retried after
+        transient failures, including an ``ERR: 901`` answer; other commands only when the connection
+        could not be made (see :mod:`~smsframework_clickatell.retries`).
 
         :param str command: ``sendmsg``, ``getbalance``, ... or a path below the base URL
             (``utils/routeCoverage``)
@@ -118,33 +146,30 @@ class ClickatellHttpApi:
         :returns: the answer's text, unchanged
         :raises ClickatellProviderError: (the class for its code) when the answer is a single ``ERR:``
         :raises ClickatellConnectionError: Clickatell could not be reached, or did not answer in time
-        :raises ClickatellHTTPError: an HTTP status of 400 or more (ClickatellHTTPServerError for 5xx)
+        :raises ClickatellHTTPError: an HTTP status of 300 or more (ClickatellHTTPServerError for 5xx);
+            redirects are not followed
         :raises ClickatellParameterError: a parameter cannot be form-encoded as ISO-8859-1
         """
+        path = _path(command)
         body = self._encode(params)
-        path = command if '/' in command else 'http/' + command
-        url = '{}/{}'.format(self.base_url, path)
-        log.debug('Clickatell %s: %s', command, _loggable(params))
-        try:
-            response = self.session.post(
-                url, data=body, timeout=self.timeout, verify=self.verify,
-                headers={'Content-Type': 'application/x-www-form-urlencoded'})
-        except requests.Timeout as e:
-            raise ClickatellTimeout('Clickatell did not answer {} in time: {}'.format(
-                command, _describe(e))) from e
-        except requests.RequestException as e:
-            raise ClickatellConnectionError('Cannot reach Clickatell for {}: {}'.format(
-                command, _describe(e))) from e
-        if response.status_code >= 400:
-            error_class = ClickatellHTTPServerError if response.status_code >= 500 else ClickatellHTTPError
-            raise error_class(response.status_code, response.reason or '')
-        text = response.content.decode('utf-8', 'replace').strip()
-        lines = text.splitlines()
-        if len(lines) == 1:
-            error = error_from_fields(parse_line(lines[0]))
-            if error is not None:
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug('Clickatell %s: %s', command, _loggable(params))
+        retry = self.retries.read_only if path.lower() in _READ_ONLY else None
+        while True:
+            response, text = self._post(command, path, body)
+            error = _whole_call_error(text)
+            if error is None:
+                return text
+            if retry is None or error.code != 901:
                 raise error
-        return text
+            # ERR 901 is an HTTP 200 answer, out of urllib3's sight: retry it here, charged to the same
+            # policy as an HTTP 5xx (its status count, total and backoff).
+            try:
+                retry = retry.increment('POST', '/' + path, response=response.raw)
+            except MaxRetryError:
+                raise error from None
+            log.warning('Clickatell %s answered %s; retrying (%r)', command, error, retry)
+            retry.sleep()
 
     def request_fields(self, command, params=(), expect=()):
         """Run a one-answer command and return the fields of its answer.
@@ -184,7 +209,30 @@ class ClickatellHttpApi:
             raise ClickatellResponseError('Unreadable credit from Clickatell getbalance',
                                           fields['Credit']) from None
 
-    # Wire encoding
+    # Wire
+
+    def _post(self, command, path, body):
+        """POST a body once (urllib3 retries as the path's policy allows) and return (response, text)."""
+        url = '{}/{}'.format(self.base_url, path)
+        try:
+            # verify is always a path or False here: requests would swap a True for the environment's
+            # REQUESTS_CA_BUNDLE. Redirects are not followed: a followed POST would carry the credentials
+            # wherever the Location header points.
+            response = self.session.post(url, data=body, timeout=self.timeout, verify=self.verify,
+                                         allow_redirects=False, headers=_FORM_HEADERS)
+        except requests.Timeout as e:
+            raise ClickatellTimeout('Clickatell did not answer {} in time: {}'.format(
+                command, _describe(e))) from e
+        except requests.RequestException as e:
+            raise ClickatellConnectionError('Cannot reach Clickatell for {}: {}'.format(
+                command, _describe(e))) from e
+        if response.status_code >= 300:
+            error_class = ClickatellHTTPServerError if response.status_code >= 500 else ClickatellHTTPError
+            reason = response.reason or ''
+            if response.is_redirect:
+                reason += ' (to {}; not followed)'.format(response.headers.get('Location'))
+            raise error_class(response.status_code, reason)
+        return response, response.content.decode('utf-8', 'replace').strip()
 
     def _encode(self, params):
         """The form body: credentials first, then `params`, ISO-8859-1 as Clickatell reads it."""
@@ -199,6 +247,53 @@ class ClickatellHttpApi:
             raise ClickatellParameterError(
                 'Parameter {!r} has characters that cannot be sent as ISO-8859-1'.format(culprit)
             ) from None
+
+
+def _whole_call_error(text):
+    """The error of a one-line ``ERR:`` answer, or None."""
+    lines = text.splitlines()
+    if len(lines) == 1:
+        return error_from_fields(parse_line(lines[0]))
+    return None
+
+
+def _path(command):
+    return command if '/' in command else 'http/' + command
+
+
+def resolve_verify(verify):
+    """What to pass as `verify` with every request: a CA bundle path, or False.
+
+    True becomes certifi's bundle: requests replaces ``verify=True`` with ``REQUESTS_CA_BUNDLE`` or
+    ``CURL_CA_BUNDLE`` from the environment (when ``trust_env`` is on, as by default), but never an
+    explicit path, so the environment cannot silently change whom the client trusts.
+
+    :raises ValueError: a path that does not exist
+    :raises TypeError: neither a bool nor a path
+    """
+    if verify is True:
+        return requests.certs.where()
+    if verify is False:
+        return False
+    if isinstance(verify, (str, os.PathLike)):
+        path = os.fspath(verify)
+        if not os.path.exists(path):
+            raise ValueError('verify: no CA bundle at {!r}'.format(path))
+        return path
+    raise TypeError('verify must be True, False or the path of a CA bundle, not {!r}'.format(verify))
+
+
+def _checked_timeout(timeout):
+    """A (connect, read) tuple or a number, all positive: a request without a time-out could hang forever."""
+    values = timeout if isinstance(timeout, tuple) else (timeout,)
+    if len(values) not in (1, 2):
+        raise ValueError('timeout must be seconds or a (connect, read) pair, not {!r}'.format(timeout))
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError('timeout must be seconds or a (connect, read) pair, not {!r}'.format(timeout))
+        if not value > 0:
+            raise ValueError('timeout must be positive, not {!r}'.format(timeout))
+    return timeout
 
 
 def _wire_value(value):

@@ -22,16 +22,25 @@ class ClickatellProvider(IProvider):
     :param str password: the account's password
     :param bool https: talk to Clickatell over HTTPS (default False, as in 0.0.x; True is advised)
     :param str api_url: base URL to use instead of Clickatell's (a simulator, a test server)
-    :param timeout: seconds, or a (connect, read) tuple, for every request
-    :param verify: TLS certificate verification: True, or the path of a CA bundle
+    :param timeout: seconds, or a (connect, read) tuple, for every request (default (5, 30))
+    :param verify: TLS certificate verification: True (certifi's CA bundle, default), the path of a CA
+        bundle, or False; the ``REQUESTS_CA_BUNDLE`` environment variable does not change it
+    :param retries: the most retries of a request (default 3; 0 for none), or a :class:`urllib3.util.Retry`;
+        ``sendmsg`` is retried only when the connection could not be made (see
+        :mod:`smsframework_clickatell.retries`)
+    :param int pool_size: connections kept open for reuse (default 10): at least the number of threads
+        that send at once
+    :raises ValueError, TypeError: an option of the wrong value or type (see
+        :class:`~smsframework_clickatell.api.ClickatellHttpApi`)
     """
 
     def __init__(self, gateway, name, api_id, user, password, https=False, *, api_url=None,
-                 timeout=DEFAULT_TIMEOUT, verify=True):
+                 timeout=DEFAULT_TIMEOUT, verify=True, retries=const.DEFAULT_RETRIES,
+                 pool_size=const.DEFAULT_POOL_SIZE):
         super().__init__(gateway, name)
         base_url = api_url or (const.HTTPS_BASE_URL if https else const.HTTP_BASE_URL)
         self.api = ClickatellHttpApi(api_id, user, password, base_url=base_url, timeout=timeout,
-                                     verify=verify)
+                                     verify=verify, retries=retries, pool_size=pool_size)
 
     def __repr__(self):
         return '<{} {!r} {!r}>'.format(type(self).__name__, self.name, self.api)
