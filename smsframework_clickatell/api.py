@@ -9,6 +9,7 @@ import logging
 import numbers
 import os
 import re
+from collections import defaultdict, namedtuple
 from urllib.parse import urlencode
 
 import requests
@@ -17,7 +18,7 @@ from urllib3.exceptions import MaxRetryError
 from . import const
 from .error import (ClickatellConnectionError, ClickatellHTTPError, ClickatellHTTPServerError,
                     ClickatellParameterError, ClickatellProviderError, ClickatellResponseError,
-                    ClickatellTimeout)
+                    ClickatellTimeout, concerns_message)
 from .retries import retry_policies
 from .session import ProcessSession
 
@@ -31,6 +32,14 @@ CREDENTIAL_PARAMS = frozenset(('api_id', 'user', 'password', 'session_id'))
 
 _FORM_HEADERS = {'Content-Type': 'application/x-www-form-urlencoded'}
 _READ_ONLY = frozenset(path.lower() for path in const.READ_ONLY_COMMANDS)
+# A message id as Clickatell writes it (32 hex digits; simulators use other letters and digits).
+_MSGID = re.compile(r'^[\w-]+$')
+
+#: What a multi-recipient ``sendmsg`` says about one recipient: its apiMsgId, or the error (a
+#: :class:`ClickatellProviderError`, or a :class:`ClickatellResponseError` when the answer says
+#: nothing certain about it); exactly one of `msgid` and `error` is set.
+SendResult = namedtuple('SendResult', 'to msgid error')
+
 # "KEY: value" pairs; several on one line ("ID: abc To: 2799900001"). A key is a word at the start of
 # the line or after white space, followed by a colon.
 _FIELD = re.compile(r'(?:^|(?<=\s))([A-Za-z]+):(?:\s+|$)')
@@ -196,6 +205,33 @@ class ClickatellHttpApi:
         """
         return self.request_fields('sendmsg', params, expect=('ID',))['ID']
 
+    def send_multi(self, params, recipients):
+        """One ``sendmsg`` to several recipients (never retried once it may have reached Clickatell).
+
+        :param params: the sendmsg parameters but `to` (a `to` among them is ignored)
+        :param recipients: distinct phone numbers, digits only, at most
+            :data:`~smsframework_clickatell.const.MAX_RECIPIENTS_PER_POST`
+        :returns: a :data:`SendResult` per recipient, in the order of `recipients`
+        :raises ValueError: no recipients, too many, duplicates, or a number that is not all digits
+            (nothing is sent)
+        :raises ClickatellProviderError: the answer is one ``ERR:`` for the whole call with a code that
+            concerns the account or the service (E001, E301, E901, ...; see
+            :func:`~smsframework_clickatell.error.concerns_message`); a code that concerns the message
+            (E123, ...) becomes every recipient's error instead
+        :raises ClickatellResponseError: no line of the answer is an ``ID:`` or ``ERR:``
+        :raises: otherwise as :meth:`request` (connection, HTTP and parameter errors)
+        """
+        recipients = [str(number) for number in recipients]
+        _check_recipients(recipients)
+        items = params.items() if hasattr(params, 'items') else params
+        pairs = [(name, value) for name, value in items if name != 'to']
+        pairs.append(('to', ','.join(recipients)))
+        body = self._encode(pairs)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug('Clickatell sendmsg to %d recipients: %s', len(recipients), _loggable(pairs))
+        _, text = self._post('sendmsg', _path('sendmsg'), body)
+        return match_recipients(text, recipients)
+
     def get_balance(self):
         """The account's credit.
 
@@ -249,6 +285,94 @@ class ClickatellHttpApi:
             ) from None
 
 
+def match_recipients(text, recipients):
+    """Match a multi-recipient ``sendmsg`` answer to its recipients.
+
+    Each recipient gets the one line that names it (``ID: x To: n`` or ``ERR: c, text To: n``). A
+    recipient named by no line, or by several, gets a :class:`ClickatellResponseError` rather than a
+    guess: its message may or may not have been sent. Lines that name no recipient of the call are
+    logged. A single line without ``To:`` answers for the whole call: an ``ID:`` is the message id when
+    there is one recipient; an ``ERR:`` raises, or becomes every recipient's error when its code
+    concerns the message.
+
+    :param str text: the answer
+    :param recipients: the distinct numbers the call was for, digits only
+    :returns: a :data:`SendResult` per recipient, in order
+    :raises: as :meth:`ClickatellHttpApi.send_multi`
+    """
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    fields = [parse_line(line) for line in lines]
+    if not any(_is_result(f) for f in fields):
+        raise ClickatellResponseError('Unexpected answer from Clickatell sendmsg (expected ID: or ERR: lines)',
+                                      text)
+    if len(lines) == 1 and 'To' not in fields[0]:
+        return _whole_call_results(fields[0], recipients, text)
+
+    wanted = set(recipients)
+    found = defaultdict(list)
+    unexpected = []
+    for line, f in zip(lines, fields):
+        number = _digits(f.get('To', ''))
+        if _is_result(f) and number in wanted:
+            found[number].append(f)
+        else:
+            unexpected.append(line)
+    if unexpected:
+        log.warning('Clickatell sendmsg to %d recipients answered %d line(s) naming none of them: %r',
+                    len(recipients), len(unexpected), unexpected[:10])
+
+    results = []
+    for number in recipients:
+        lines_for = found.get(number, ())
+        if len(lines_for) == 1:
+            results.append(_recipient_result(number, lines_for[0]))
+        else:
+            what = 'no line' if not lines_for else '{} lines'.format(len(lines_for))
+            results.append(SendResult(number, None, ClickatellResponseError(
+                'Clickatell sendmsg answered {} for recipient {}: it may or may not have been '
+                'sent'.format(what, number), text)))
+    return results
+
+
+def _whole_call_results(fields, recipients, text):
+    error = error_from_fields(fields)
+    if error is not None:
+        if not concerns_message(error):
+            raise error
+        # Each recipient its own instance: they are separate messages' errors.
+        return [SendResult(n, None, ClickatellProviderError(error.code, error.message)) for n in recipients]
+    if len(recipients) == 1:
+        return [SendResult(recipients[0], fields['ID'], None)]
+    return [SendResult(n, None, ClickatellResponseError(
+        'Clickatell sendmsg answered one ID for {} recipients: recipient {} may or may not have been '
+        'sent'.format(len(recipients), n), text)) for n in recipients]
+
+
+def _recipient_result(number, fields):
+    error = error_from_fields(fields)
+    if error is not None:
+        return SendResult(number, None, error)
+    return SendResult(number, fields['ID'], None)
+
+
+def _is_result(fields):
+    return 'ERR' in fields or bool(_MSGID.match(fields.get('ID', '')))
+
+
+def _check_recipients(recipients):
+    if not recipients:
+        raise ValueError('sendmsg needs at least one recipient')
+    if len(recipients) > const.MAX_RECIPIENTS_PER_POST:
+        raise ValueError('sendmsg takes at most {} recipients per POST, not {}'.format(
+            const.MAX_RECIPIENTS_PER_POST, len(recipients)))
+    if len(set(recipients)) != len(recipients):
+        # Two answer lines with the same To could not be told apart.
+        raise ValueError('recipients of one sendmsg must be distinct')
+    bad = next((n for n in recipients if not n.isdigit() or not n.isascii()), None)
+    if bad is not None:
+        raise ValueError('recipients must be phone numbers in digits, not {!r}'.format(bad))
+
+
 def _whole_call_error(text):
     """The error of a one-line ``ERR:`` answer, or None."""
     lines = text.splitlines()
@@ -259,6 +383,10 @@ def _whole_call_error(text):
 
 def _path(command):
     return command if '/' in command else 'http/' + command
+
+
+def _digits(text):
+    return re.sub(r'\D', '', text)
 
 
 def resolve_verify(verify):

@@ -3,7 +3,7 @@ import re
 
 from smsframework import IProvider
 
-from . import const
+from . import bulk, const
 from .api import DEFAULT_TIMEOUT, ClickatellHttpApi
 from .error import ClickatellParameterError, ClickatellProviderError
 from .text import encode_text
@@ -64,6 +64,74 @@ class ClickatellProvider(IProvider):
         """
         message.msgid = self.api.send_message(self.sendmsg_params(message))
         return message
+
+    def send_bulk(self, messages, *, workers=const.BULK_WORKERS):
+        """Send many :class:`smsframework.OutgoingMessage` objects in few requests.
+
+        Messages with the same ``sendmsg`` parameters but for the recipient (same text, sender, options
+        and params) go out together, up to 600 recipients per request; up to `workers` requests run at
+        once. Each message is updated in place:
+
+        * sent: `msgid` is Clickatell's apiMsgId, and ``gateway.onSend`` fires for it;
+        * refused: `msgid` stays None and ``meta['error']`` holds the exception: the
+          :class:`ClickatellProviderError` Clickatell answered for that recipient (E105, E121, ...), a
+          :class:`~smsframework_clickatell.error.ClickatellParameterError` or E113 for a message that
+          could not be sent as given, or a
+          :class:`~smsframework_clickatell.error.ClickatellResponseError` when the answer said nothing
+          certain about the recipient (it may or may not have been sent: check before sending again).
+
+        Every message gets `provider` set and `meta` made a dict; a message listed twice is sent once.
+
+        :param messages: a list of OutgoingMessage
+        :param int workers: requests at once, at least 1
+        :returns: `messages`, the same list
+        :raises: what :meth:`send` raises, for a failure that concerns the account or the service
+            rather than a message (authentication, credit, E901, a connection failure, an HTTP error, an
+            answer that cannot be read): the requests not yet started are not sent (their messages keep
+            `msgid` None and have no error), the messages of the failed request get it as
+            ``meta['error']``, and every other message keeps its result and its onSend. An exception
+            from an onSend handler propagates, as from ``Gateway.send``.
+        :raises TypeError: a message whose body is not a string (before anything is sent)
+        """
+        if not isinstance(messages, list):
+            messages = list(messages)
+        unique = list({id(message): message for message in messages}.values())
+        for message in unique:
+            message.provider = self.name
+            message.msgid = None
+            if not isinstance(message.meta, dict):
+                message.meta = {}
+            message.meta.pop('error', None)  # left from an earlier attempt
+
+        batches, refused = bulk.plan(unique, self.sendmsg_params)
+        for message, error in refused:
+            message.meta['error'] = error
+        outcomes = bulk.run(batches, self.api.send_multi, workers)
+
+        failure = None
+        for batch, outcome in zip(batches, outcomes):
+            if outcome is None:
+                continue  # not sent
+            if isinstance(outcome, BaseException):
+                for _, message in batch.members:
+                    message.meta['error'] = outcome
+                if failure is None and bulk.is_stopping(outcome):
+                    failure = outcome
+                continue
+            for (_, message), result in zip(batch.members, outcome):
+                if result.error is None:
+                    message.msgid = result.msgid
+                else:
+                    message.meta['error'] = result.error
+
+        # Hooks run in the caller's thread once every message is updated, so that a failing hook
+        # cannot leave a sent message without its msgid.
+        for message in unique:
+            if message.msgid is not None:
+                self.gateway.onSend(message)
+        if failure is not None:
+            raise failure
+        return messages
 
     def sendmsg_params(self, message):
         """The ``sendmsg`` parameters for a message, as they will go over the wire (no credentials).

@@ -4,7 +4,7 @@ import logging
 import socket
 
 import pytest
-from smsframework import OutgoingMessage
+from smsframework import OutgoingMessage, exc
 from urllib3.util.retry import Retry
 
 from smsframework_clickatell import error
@@ -126,6 +126,15 @@ def test_delmsg_is_not_retried(loopback, reply):
     with pytest.raises((error.ClickatellConnectionError, error.ClickatellHTTPError)):
         make_provider(server.url, retries=fast_retries(3)).api_request('delmsg', apimsgid='abc')
     assert server.count('delmsg') == 1
+
+
+def test_bulk_sendmsg_whose_connection_drops_is_not_retried(loopback):
+    server = loopback(sequence(DROP))
+    messages = [OutgoingMessage(n, 'Hi') for n in ('27999000001', '27999000002')]
+    with pytest.raises(exc.ConnectionError):
+        make_provider(server.url, retries=fast_retries(3)).send_bulk(messages)
+    assert server.count('sendmsg') == 1
+    assert [m.msgid for m in messages] == [None, None]
 
 
 def test_sendmsg_is_retried_when_the_connection_is_refused(caplog):

@@ -50,6 +50,9 @@ def test_one_provider_shared_by_8_threads_gets_each_thread_its_own_answers(loopb
             for i in range(25):
                 message = provider.send(OutgoingMessage('2799900{:04d}'.format(n), 'thread {} message {}'.format(n, i)))
                 results[(n, i)] = message.msgid
+            bulk = [OutgoingMessage('27888{:03d}{:03d}'.format(n, k), 'bulk from {}'.format(n)) for k in range(5)]
+            provider.send_bulk(bulk)
+            results[(n, 'bulk')] = [m.msgid for m in bulk]
         except Exception as e:  # reported below: an assertion in a thread would go unseen
             failures.append(e)
 
@@ -62,7 +65,9 @@ def test_one_provider_shared_by_8_threads_gets_each_thread_its_own_answers(loopb
     for n in range(8):
         for i in range(25):
             assert results[(n, i)] == fake_msgid('thread {} message {}'.format(n, i), '2799900{:04d}'.format(n))
-    assert server.count('sendmsg') == 8 * 25
+        assert results[(n, 'bulk')] == [fake_msgid('bulk from {}'.format(n), '27888{:03d}{:03d}'.format(n, k))
+                                        for k in range(5)]
+    assert server.count('sendmsg') == 8 * 26
     # The pool holds every thread's connection: none had to be thrown away.
     assert 'pool is full' not in caplog.text
     assert len({r.port for r in server.requests}) <= 8
