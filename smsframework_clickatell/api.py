@@ -245,6 +245,26 @@ class ClickatellHttpApi:
             raise ClickatellResponseError('Unreadable credit from Clickatell getbalance',
                                           fields['Credit']) from None
 
+    def query_message(self, apimsgid):
+        """The status code of a message (``querymsg``).
+
+        :param str apimsgid: the apiMsgId that ``sendmsg`` returned
+        :rtype: int
+        :raises ClickatellParameterError: an empty id (nothing is sent)
+        :raises ClickatellResponseError: the answer has no numeric status, or is about another message
+        :raises: as :meth:`request_fields` (E103 for an id Clickatell does not know)
+        """
+        apimsgid = '' if apimsgid is None else str(apimsgid).strip()
+        if not apimsgid:
+            raise ClickatellParameterError('querymsg needs a message id')
+        fields = self.request_fields('querymsg', {'apimsgid': apimsgid}, expect=('ID', 'Status'))
+        if fields['ID'].lower() != apimsgid.lower():
+            raise ClickatellResponseError('Clickatell querymsg answered about another message',
+                                          'ID: {} Status: {}'.format(fields['ID'], fields['Status']))
+        if not fields['Status'].isdigit():
+            raise ClickatellResponseError('Unreadable status from Clickatell querymsg', fields['Status'])
+        return int(fields['Status'])
+
     # Wire
 
     def _post(self, command, path, body):

@@ -1,11 +1,13 @@
 """The smsframework provider: turns smsframework messages into Clickatell commands."""
 import re
+from datetime import datetime, timezone
 
 from smsframework import IProvider
 
 from . import bulk, const
 from .api import DEFAULT_TIMEOUT, ClickatellHttpApi
 from .error import ClickatellParameterError, ClickatellProviderError
+from .status import ClickatellMessageStatus
 from .text import encode_text
 
 # A sender made only of a phone number's characters is a number: Clickatell wants its digits alone.
@@ -178,6 +180,25 @@ class ClickatellProvider(IProvider):
 
     #: The 0.0.x name of :meth:`get_balance`.
     getbalance = get_balance
+
+    def query_status(self, msgid):
+        """Ask Clickatell for a message's status (``querymsg``): for when status callbacks are not set
+        up, or one was lost. Clickatell knows messages for about six days. The gateway's onStatus is not
+        fired: the status is returned.
+
+        :param str msgid: the message's apiMsgId, as `send` set it
+        :returns: the :class:`ClickatellMessageStatus` for its code (``S004``, a
+            :class:`smsframework.MessageDelivered`, for "004"), with `rtime` now (naive UTC) and
+            ``meta['status']`` the code
+        :raises smsframework_clickatell.error.E103: Clickatell does not know the id
+        :raises: otherwise as :meth:`send`
+        """
+        code = self.api.query_message(msgid)
+        status = ClickatellMessageStatus.from_code(
+            code, msgid=str(msgid).strip(), rtime=datetime.now(timezone.utc).replace(tzinfo=None),
+            meta={'status': code})
+        status.provider = self.name
+        return status
 
     def api_request(self, command, **params):
         """Run any Clickatell HTTP API command with the account's credentials.

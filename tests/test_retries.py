@@ -69,6 +69,12 @@ def test_err_901_retries_are_bounded_and_raise_e901(loopback, caplog):
     assert CREDENTIALS['password'] not in caplog.text
 
 
+def test_querymsg_is_retried(loopback):
+    server = loopback(sequence(UNAVAILABLE))
+    status = make_provider(server.url, retries=1).query_status('abc123')
+    assert status.status_code == 4 and server.count('querymsg') == 2
+
+
 def test_api_request_retries_read_only_commands_whatever_their_spelling(loopback):
     server = loopback(sequence(UNAVAILABLE, then=lambda request: answer('Credit: 4')))
     assert make_provider(server.url, retries=1).api_request('http/GetBalance') == 'Credit: 4'
