@@ -51,3 +51,31 @@ class Features(IntFlag):
 
     #: The set Clickatell assumes when `req_feat` is not given.
     DEFAULT = TEXT | EIGHT_BIT | UDH | UCS2 | CONCAT
+
+
+#: Commands that only read (paths below the base URL, compared case-insensitively). Running one twice
+#: does no harm, so they are retried after any transient failure; every other command (``sendmsg``,
+#: ``delmsg``, ``auth``, unknown ones) is retried only when it surely never reached Clickatell.
+READ_ONLY_COMMANDS = (
+    'http/getbalance',
+    'http/querymsg',
+    'http/getmsgcharge',
+    'http/ping',
+    'utils/routeCoverage',
+)
+
+#: HTTP statuses after which a read-only command is retried: overload and gateway failures.
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+
+#: Retries of a failed request, unless the provider's `retries` option says otherwise.
+DEFAULT_RETRIES = 3
+
+#: Seconds of backoff: 0, then ``factor * 2 ** (n - 1)`` before the n-th following retry, at most the max.
+RETRY_BACKOFF_FACTOR = 0.5
+RETRY_BACKOFF_MAX = 5.0
+
+#: Pooled connections kept open per process: at least the number of threads that send at once.
+DEFAULT_POOL_SIZE = 10
+
+#: Requests a bulk send runs at once.
+BULK_WORKERS = 4

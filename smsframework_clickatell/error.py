@@ -167,3 +167,17 @@ class ClickatellParameterError(exc.RequestError, ValueError):
 
 
 __all__.append('ClickatellParameterError')
+
+
+#: Codes that concern one message or its recipient: a bad number, a text too long, a blocked or opted-out
+#: destination, a sender ID not approved. Any other code (authentication, credit, limits, internal errors,
+#: codes not in :data:`ERROR_CODES`) concerns the account or the service, and stops a bulk send.
+MESSAGE_ERROR_CODES = frozenset((101, 102, 105, 106, 107, 113, 114, 115, 116, 120, 121, 122, 123, 128))
+
+
+def concerns_message(error):
+    """Whether a :class:`ClickatellProviderError` is about one message rather than the whole account."""
+    return error.code in MESSAGE_ERROR_CODES
+
+
+__all__ += ['MESSAGE_ERROR_CODES', 'concerns_message']

@@ -2,8 +2,11 @@ import pytest
 import responses
 from flask import Flask
 from smsframework import Gateway
+from urllib3.util.retry import Retry
 
 from smsframework_clickatell import ClickatellProvider
+
+from .loopback import LoopbackServer
 
 API_URL = 'https://clickatell.test'
 CREDENTIALS = {'api_id': '3456789', 'user': 'alice', 'password': 'S3cr3t-pa55'}
@@ -17,6 +20,32 @@ def gateway():
 @pytest.fixture
 def provider(gateway):
     return gateway.add_provider('clickatell', ClickatellProvider, api_url=API_URL, timeout=2, **CREDENTIALS)
+
+
+def make_provider(url, gateway=None, **options):
+    """A provider for a loopback server; a short time-out unless `options` say otherwise."""
+    options.setdefault('timeout', 2)
+    return ClickatellProvider(gateway or Gateway(), 'clickatell', api_url=url, **CREDENTIALS, **options)
+
+
+def fast_retries(count):
+    """`count` retries of every kind the policies allow, without backoff, so tests stay fast."""
+    return Retry(total=count, connect=count, read=count, status=count, other=0,
+                 status_forcelist=(500, 502, 503, 504), backoff_factor=0)
+
+
+@pytest.fixture
+def loopback():
+    """Starts a LoopbackServer with the given script: ``server = loopback(script)``; stopped after the test."""
+    servers = []
+
+    def start(*args, **kwargs):
+        server = LoopbackServer(*args, **kwargs).__enter__()
+        servers.append(server)
+        return server
+    yield start
+    for server in servers:
+        server.__exit__(None, None, None)
 
 
 @pytest.fixture

@@ -98,14 +98,15 @@ def _closed_port():
 
 def test_connection_refused_is_a_connection_error(gateway):
     provider = ClickatellProvider(gateway, 'c', api_url='http://127.0.0.1:{}'.format(_closed_port()),
-                                  timeout=2, **CREDENTIALS)
+                                  timeout=2, retries=0, **CREDENTIALS)
     with pytest.raises(exc.ConnectionError) as caught:
         provider.send(OutgoingMessage('1', 'Hi'))
     assert PASSWORD not in str(caught.value)
 
 
 def test_dns_failure_is_a_connection_error(gateway):
-    provider = ClickatellProvider(gateway, 'c', api_url='http://no-such-host.invalid', timeout=2, **CREDENTIALS)
+    provider = ClickatellProvider(gateway, 'c', api_url='http://no-such-host.invalid', timeout=2, retries=0,
+                                  **CREDENTIALS)
     with pytest.raises(exc.ConnectionError):
         provider.get_balance()
 
