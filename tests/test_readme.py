@@ -6,15 +6,27 @@ expression must equal the value.
 import ast
 import os
 import re
+from urllib.parse import parse_qsl
 
 import responses
 
 README = os.path.join(os.path.dirname(__file__), os.pardir, 'README.md')
+MSGID = '996f364775e24b8432f45d77da8eca47'
 ANSWERS = {
-    'sendmsg': 'ID: 996f364775e24b8432f45d77da8eca47',
     'getbalance': 'Credit: 10.6',
-    'querymsg': 'ID: 996f364775e24b8432f45d77da8eca47 Status: 004',
 }
+def sendmsg(request):
+    """Clickatell's answer: one ID for one recipient, a line per recipient for several."""
+    recipients = dict(parse_qsl(request.body.decode('ascii')))['to'].split(',')
+    if len(recipients) == 1:
+        return 200, {}, 'ID: ' + MSGID
+    return 200, {}, '\n'.join('ID: {:032x} To: {}'.format(n, to) for n, to in enumerate(recipients))
+
+
+def querymsg(request):
+    return 200, {}, 'ID: {} Status: 004'.format(dict(parse_qsl(request.body.decode('ascii')))['apimsgid'])
+
+
 _SHOWN = re.compile(r'^(?P<expr>.*?)\s*# -> (?P<value>.+)$')
 
 
@@ -33,7 +45,7 @@ def with_checks(block):
         expr = shown.group('expr').strip() or lines[i - 1].strip()
         value = shown.group('value').strip()
         ast.literal_eval(value)  # the README shows literal values only
-        lines[i] = 'assert ({}) == {}, {!r}'.format(expr, value, expr)
+        lines[i] = 'assert ({}) == ({}), {!r}'.format(expr, value, expr)
         if not shown.group('expr').strip():
             lines[i - 1] = ''
     return '\n'.join(lines)
@@ -48,6 +60,8 @@ def test_readme_has_checked_examples():
 def test_readme_examples_run_in_order():
     namespace = {'__name__': 'readme'}
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add_callback(responses.POST, re.compile(r'https?://api\.clickatell\.com/http/sendmsg'), sendmsg)
+        mock.add_callback(responses.POST, re.compile(r'https?://api\.clickatell\.com/http/querymsg'), querymsg)
         for command, answer in ANSWERS.items():
             mock.add(responses.POST, re.compile(r'https?://api\.clickatell\.com/http/' + command), body=answer)
         for number, block in enumerate(python_blocks(), 1):
