@@ -271,9 +271,8 @@ class ClickatellHttpApi:
         """POST a body once (urllib3 retries as the path's policy allows) and return (response, text)."""
         url = '{}/{}'.format(self.base_url, path)
         try:
-            # verify is always a path or False here: requests would swap a True for the environment's
-            # REQUESTS_CA_BUNDLE. Redirects are not followed: a followed POST would carry the credentials
-            # wherever the Location header points.
+            # Redirects are not followed: a followed POST would carry the credentials wherever the
+            # Location header points.
             response = self.session.post(url, data=body, timeout=self.timeout, verify=self.verify,
                                          allow_redirects=False, headers=_FORM_HEADERS)
         except requests.Timeout as e:
@@ -410,19 +409,15 @@ def _digits(text):
 
 
 def resolve_verify(verify):
-    """What to pass as `verify` with every request: a CA bundle path, or False.
-
-    True becomes certifi's bundle: requests replaces ``verify=True`` with ``REQUESTS_CA_BUNDLE`` or
-    ``CURL_CA_BUNDLE`` from the environment (when ``trust_env`` is on, as by default), but never an
-    explicit path, so the environment cannot silently change whom the client trusts.
+    """What to pass as `verify` with every request: True (requests' CA bundle, certifi's), a CA bundle
+    path, or False. The session ignores the environment's CA variables (see
+    :class:`~smsframework_clickatell.session.ProcessSession`).
 
     :raises ValueError: a path that does not exist
     :raises TypeError: neither a bool nor a path
     """
-    if verify is True:
-        return requests.certs.where()
-    if verify is False:
-        return False
+    if isinstance(verify, bool):
+        return verify
     if isinstance(verify, (str, os.PathLike)):
         path = os.fspath(verify)
         if not os.path.exists(path):

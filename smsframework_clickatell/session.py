@@ -19,6 +19,19 @@ from . import const
 _LIVE = weakref.WeakSet()
 
 
+class _Session(requests.Session):
+    """A session whose TLS verification is what the client passes, whatever the environment says.
+
+    requests replaces ``verify=True`` with ``REQUESTS_CA_BUNDLE`` or ``CURL_CA_BUNDLE`` when it merges
+    the environment's settings; proxies and the rest still come from the environment.
+    """
+
+    def merge_environment_settings(self, url, proxies, stream, verify, cert):
+        settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
+        settings['verify'] = verify
+        return settings
+
+
 class ProcessSession:
     """Makes and hands out the :class:`requests.Session` of the current process.
 
@@ -58,7 +71,7 @@ class ProcessSession:
         self._current = (None, None)
 
     def _make(self):
-        session = requests.Session()
+        session = _Session()
         # Requests to read-only commands go through an adapter that retries them; everything else
         # through one that retries only connections that could not be made. requests picks the
         # adapter with the longest matching prefix.
