@@ -55,3 +55,25 @@ def client(gateway, provider):
     app = Flask(__name__)
     gateway.receiver_blueprints_register(app, prefix='/sms/')
     return app.test_client()
+
+
+def receiving_app(**options):
+    """A Flask test client with a 'clickatell' provider's receivers under /sms/, and its hook recorder.
+
+    For tests that cannot use fixtures (hypothesis) or need provider options.
+    """
+    gateway = Gateway()
+    gateway.add_provider('clickatell', ClickatellProvider, api_url=API_URL, **dict(CREDENTIALS, **options))
+    hooks = HookRecorder(gateway)
+    app = Flask(__name__)
+    gateway.receiver_blueprints_register(app, prefix='/sms/')
+    return app.test_client(), hooks
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Receivers stamp a push that carries no time with `pushes.NOW`."""
+    from smsframework_clickatell import inbound
+    from .pushes import NOW
+    monkeypatch.setattr(inbound, 'utcnow', lambda: NOW)
+    return NOW
