@@ -5,6 +5,7 @@ from smsframework import IProvider
 
 from . import const
 from .api import DEFAULT_TIMEOUT, ClickatellHttpApi
+from .basic_auth import BasicCredentials
 from .error import ClickatellParameterError, ClickatellProviderError
 from .text import encode_text
 
@@ -24,14 +25,17 @@ class ClickatellProvider(IProvider):
     :param str api_url: base URL to use instead of Clickatell's (a simulator, a test server)
     :param timeout: seconds, or a (connect, read) tuple, for every request
     :param verify: TLS certificate verification: True, or the path of a CA bundle
+    :param receiver_auth: a ``(user, password)`` pair the receivers require as HTTP Basic
+        authentication (Clickatell's callback user name and password); None (default) leaves them open
     """
 
     def __init__(self, gateway, name, api_id, user, password, https=False, *, api_url=None,
-                 timeout=DEFAULT_TIMEOUT, verify=True):
+                 timeout=DEFAULT_TIMEOUT, verify=True, receiver_auth=None):
         super().__init__(gateway, name)
         base_url = api_url or (const.HTTPS_BASE_URL if https else const.HTTP_BASE_URL)
         self.api = ClickatellHttpApi(api_id, user, password, base_url=base_url, timeout=timeout,
                                      verify=verify)
+        self.receiver_auth = BasicCredentials.from_option(receiver_auth)
 
     def __repr__(self):
         return '<{} {!r} {!r}>'.format(type(self).__name__, self.name, self.api)

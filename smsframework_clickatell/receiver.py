@@ -5,6 +5,7 @@ Clickatell retries a push that fails, so each answer decides what becomes of the
 * 200 ``OK``: the gateway's hook was called once and returned; done.
 * 500: the hook raised (logged with its traceback); Clickatell retries later, so nothing is lost.
 * 400: the request cannot be read (a one-line reason, logged as a warning); the hook is not called.
+* 401: the provider has ``receiver_auth`` and the request lacks those credentials.
 * 405: a method other than GET or POST (HEAD and OPTIONS included).
 * 411: a chunked body the WSGI server does not delimit, so it cannot be read whole.
 * 413: a body over :data:`MAX_BODY_SIZE`, whatever its transfer encoding.
@@ -63,6 +64,12 @@ def receive(provider, parse, hook, what):
     if request.method not in METHODS:
         return _answer(405, 'method {} is not allowed: use GET or POST'.format(request.method),
                        {'Allow': ', '.join(METHODS)})
+    credentials = provider.receiver_auth
+    if credentials is not None and not credentials.check(request.headers.get('Authorization')):
+        # Nothing from the header is logged: it may hold a password, right or nearly right.
+        log.warning('Clickatell %s receiver of %r refused a request without the right credentials',
+                    what, provider.name)
+        return _answer(401, 'authentication required', {'WWW-Authenticate': credentials.challenge()})
     try:
         body = read_body(MAX_BODY_SIZE)
         item = parse(request_fields(request.method, request.query_string, request.mimetype, body))

@@ -7,6 +7,8 @@ from smsframework_clickatell import ClickatellProvider
 
 API_URL = 'https://clickatell.test'
 CREDENTIALS = {'api_id': '3456789', 'user': 'alice', 'password': 'S3cr3t-pa55'}
+#: The callback user name and password set in Clickatell's console, for `receiver_auth`.
+RECEIVER_AUTH = ('clickatell-callback', 'R3ceiver-pa55')
 
 
 @pytest.fixture
