@@ -41,7 +41,7 @@ setup(
         'test': RECEIVER_REQUIRES + [
             'pytest>=7',
             'responses>=0.23',
-            'hypothesis>=6.80',
+            'hypothesis>=6.85',
             'trustme>=1.0',
         ],
     },

@@ -6,6 +6,7 @@ from smsframework import IProvider
 
 from . import bulk, const
 from .api import DEFAULT_TIMEOUT, ClickatellHttpApi
+from .basic_auth import BasicCredentials
 from .error import ClickatellParameterError, ClickatellProviderError
 from .status import ClickatellMessageStatus
 from .text import encode_text
@@ -32,17 +33,20 @@ class ClickatellProvider(IProvider):
         :mod:`smsframework_clickatell.retries`)
     :param int pool_size: connections kept open for reuse (default 10): at least the number of threads
         that send at once
+    :param receiver_auth: a ``(user, password)`` pair the receivers require as HTTP Basic
+        authentication (Clickatell's callback user name and password); None (default) leaves them open
     :raises ValueError, TypeError: an option of the wrong value or type (see
         :class:`~smsframework_clickatell.api.ClickatellHttpApi`)
     """
 
     def __init__(self, gateway, name, api_id, user, password, https=False, *, api_url=None,
                  timeout=DEFAULT_TIMEOUT, verify=True, retries=const.DEFAULT_RETRIES,
-                 pool_size=const.DEFAULT_POOL_SIZE):
+                 pool_size=const.DEFAULT_POOL_SIZE, receiver_auth=None):
         super().__init__(gateway, name)
         base_url = api_url or (const.HTTPS_BASE_URL if https else const.HTTP_BASE_URL)
         self.api = ClickatellHttpApi(api_id, user, password, base_url=base_url, timeout=timeout,
                                      verify=verify, retries=retries, pool_size=pool_size)
+        self.receiver_auth = BasicCredentials.from_option(receiver_auth)
 
     def __repr__(self):
         return '<{} {!r} {!r}>'.format(type(self).__name__, self.name, self.api)

@@ -10,6 +10,8 @@ from .loopback import LoopbackServer
 
 API_URL = 'https://clickatell.test'
 CREDENTIALS = {'api_id': '3456789', 'user': 'alice', 'password': 'S3cr3t-pa55'}
+#: The callback user name and password set in Clickatell's console, for `receiver_auth`.
+RECEIVER_AUTH = ('clickatell-callback', 'R3ceiver-pa55')
 
 
 @pytest.fixture
@@ -84,3 +86,25 @@ def client(gateway, provider):
     app = Flask(__name__)
     gateway.receiver_blueprints_register(app, prefix='/sms/')
     return app.test_client()
+
+
+def receiving_app(**options):
+    """A Flask test client with a 'clickatell' provider's receivers under /sms/, and its hook recorder.
+
+    For tests that cannot use fixtures (hypothesis) or need provider options.
+    """
+    gateway = Gateway()
+    gateway.add_provider('clickatell', ClickatellProvider, api_url=API_URL, **dict(CREDENTIALS, **options))
+    hooks = HookRecorder(gateway)
+    app = Flask(__name__)
+    gateway.receiver_blueprints_register(app, prefix='/sms/')
+    return app.test_client(), hooks
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Receivers stamp a push that carries no time with `pushes.NOW`."""
+    from smsframework_clickatell import inbound
+    from .pushes import NOW
+    monkeypatch.setattr(inbound, 'utcnow', lambda: NOW)
+    return NOW

@@ -1,0 +1,231 @@
+"""What the fields of a push mean: an incoming message (MO) or a delivery report.
+
+The fields come from :func:`~smsframework_clickatell.receiver_formats.request_fields`: ``bytes`` for
+percent-encoded values (their raw bytes), ``str`` for values a document parser already decoded. Every
+value is checked before the hook sees it; what cannot be read raises
+:class:`~smsframework_clickatell.receiver_formats.UnreadableRequest` with a one-line reason.
+"""
+import codecs
+import re
+from datetime import datetime, timedelta, timezone
+
+from smsframework import IncomingMessage
+
+from .receiver_formats import UnreadableRequest, quote, shown
+from .status import ClickatellMessageStatus
+
+#: Clickatell writes MO timestamps in GMT+2, all year round.
+MO_TIMESTAMP_OFFSET = timedelta(hours=2)
+MO_TIMESTAMP_FORMAT = '%Y-%m-%d %H:%M:%S'
+
+#: The charset of an MO text when Clickatell names none.
+DEFAULT_CHARSET = 'ISO-8859-1'
+
+#: Charset names Clickatell may use that Python's codecs do not know.
+CHARSET_ALIASES = {'ucs-2': 'utf-16-be', 'ucs2': 'utf-16-be', 'ucs-2be': 'utf-16-be'}
+
+#: Python codecs that are not character sets: they would rewrite the text (``\\u0041`` → ``A``) or fail.
+NOT_CHARSETS = frozenset(('unicode-escape', 'raw-unicode-escape', 'idna', 'punycode', 'undefined'))
+
+# Checked with ASCII patterns: int(), float() and strptime() also take non-ASCII digits ("٤"),
+# underscores ("1_0"), signs, "inf" and "nan", none of which Clickatell sends.
+_STATUS_CODE = re.compile(r'[0-9]{1,9}\Z')
+_DECIMAL = re.compile(r'[0-9]+(\.[0-9]+)?\Z')
+_MO_TIMESTAMP = re.compile(r'[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\Z')
+# What a phone number may be written with; smsframework keeps its digits only.
+_PHONE_NUMBER = re.compile(r'\+?[0-9 ().-]*[0-9][0-9 ().-]*\Z')
+
+
+def utcnow():
+    """Now, naive UTC: the time of a push that carries none (tests replace it)."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+# Incoming messages
+
+def parse_incoming_message(fields):
+    """An :class:`smsframework.IncomingMessage` from the fields of an MO push.
+
+    :raises UnreadableRequest: a required field is missing or a field cannot be read
+    """
+    charset = text_field(fields, 'charset') or DEFAULT_CHARSET
+    meta = {
+        'api_id': text_field(fields, 'api_id'),
+        'charset': charset,
+        'udh': text_field(fields, 'udh') or '',
+    }
+    network = text_field(fields, 'network')
+    if network:
+        meta['network'] = network
+    return IncomingMessage(
+        src=phone_number(fields, 'from', required=True),
+        body=message_text(fields, charset),
+        msgid=text_field(fields, 'moMsgId') or None,
+        dst=phone_number(fields, 'to'),
+        rtime=mo_timestamp(fields),
+        meta=meta,
+    )
+
+
+def message_text(fields, charset):
+    """The text of an MO: its raw bytes decoded with `charset`, or as a document gave it.
+
+    :raises UnreadableRequest: no text, an unknown charset, or bytes that are not valid in it
+    """
+    if 'text' not in fields:
+        raise UnreadableRequest('missing field text')
+    codec = charset_codec(charset)
+    text = fields['text']
+    if isinstance(text, str):
+        return text  # a document's parser decoded it already: decoding again would garble it
+    try:
+        return text.decode(codec)
+    except UnicodeError:
+        raise UnreadableRequest('field text is not valid {}'.format(shown(charset))) from None
+
+
+def charset_codec(charset):
+    """The name of the Python codec for a charset Clickatell names.
+
+    :raises UnreadableRequest: no such character set
+    """
+    name = charset.strip()
+    name = CHARSET_ALIASES.get(name.lower(), name)
+    try:
+        codec = codecs.lookup(name)
+    except (LookupError, ValueError):  # ValueError: a name with a NUL in it
+        raise UnreadableRequest('unknown charset {}'.format(quote(charset))) from None
+    if codec.name in NOT_CHARSETS or not _decodes_bytes_to_text(codec.name):
+        raise UnreadableRequest('unknown charset {}'.format(quote(charset)))
+    return codec.name
+
+
+def _decodes_bytes_to_text(codec_name):
+    # bytes.decode() refuses codecs that are not text encodings ("hex", "rot13") with LookupError.
+    # Empty bytes would not tell (they decode to '' under any name); one byte does, though a multi-byte
+    # set (UTF-16) fails on it with UnicodeError, which still says it is a text encoding.
+    try:
+        b'0'.decode(codec_name)
+    except LookupError:
+        return False
+    except UnicodeError:
+        pass
+    return True
+
+
+def mo_timestamp(fields):
+    """An MO's time, naive UTC; now when the push has none.
+
+    :raises UnreadableRequest: not ``YYYY-MM-DD HH:MM:SS``, or no such date
+    """
+    value = text_field(fields, 'timestamp')
+    if not value:
+        return utcnow()
+    stripped = value.strip()
+    try:
+        if not _MO_TIMESTAMP.match(stripped):
+            raise ValueError(stripped)
+        return datetime.strptime(stripped, MO_TIMESTAMP_FORMAT) - MO_TIMESTAMP_OFFSET
+    except (ValueError, OverflowError):  # OverflowError: 0001-01-01 00:00:00 is before UTC's year 1
+        raise UnreadableRequest('field timestamp is not a date "YYYY-MM-DD HH:MM:SS": {}'.format(
+            quote(value))) from None
+
+
+# Status reports
+
+def parse_status(fields):
+    """A :class:`~smsframework_clickatell.status.ClickatellMessageStatus` from a status push.
+
+    :raises UnreadableRequest: a required field is missing or a field cannot be read
+    """
+    msgid = required_text(fields, 'apiMsgId', 'moMsgId')
+    code = status_code(fields)
+    meta = {
+        'status': code,
+        'api_id': text_field(fields, 'api_id'),
+        'charge': decimal(fields, 'charge'),
+    }
+    cli_msg_id = text_field(fields, 'cliMsgId')
+    if cli_msg_id:
+        meta['cliMsgId'] = cli_msg_id
+    return ClickatellMessageStatus.from_code(code, msgid=msgid, rtime=status_timestamp(fields), meta=meta)
+
+
+def status_code(fields):
+    """The ``status`` field: a whole number of up to 9 digits (``004`` is 4).
+
+    :raises UnreadableRequest: missing, or not such a number
+    """
+    value = required_text(fields, 'status').strip()
+    if not _STATUS_CODE.match(value):
+        raise UnreadableRequest('field status is not a number: {}'.format(quote(value)))
+    return int(value)
+
+
+def decimal(fields, name):
+    """A field holding a non-negative decimal number (``0.300000``), as a float; None when absent.
+
+    :raises UnreadableRequest: not such a number
+    """
+    value = (text_field(fields, name) or '').strip()
+    if not value:
+        return None
+    if not _DECIMAL.match(value):
+        raise UnreadableRequest('field {} is not a number: {}'.format(name, quote(value)))
+    return float(value)
+
+
+def status_timestamp(fields):
+    """A status's time (UNIX seconds), naive UTC; now when the push has none.
+
+    :raises UnreadableRequest: not a number, or not a time a datetime can hold
+    """
+    seconds = decimal(fields, 'timestamp')
+    if seconds is None:
+        return utcnow()
+    try:
+        return datetime.fromtimestamp(seconds, tz=timezone.utc).replace(tzinfo=None)
+    except (OverflowError, OSError, ValueError):
+        raise UnreadableRequest('field timestamp is not a UNIX time: {}'.format(
+            quote(text_field(fields, 'timestamp')))) from None
+
+
+# Fields
+
+def text_field(fields, name):
+    """A field that is plain text, or None when absent: raw bytes must be UTF-8 (ASCII in practice).
+
+    :raises UnreadableRequest: the bytes are not UTF-8
+    """
+    value = fields.get(name)
+    if not isinstance(value, bytes):
+        return value
+    try:
+        return value.decode('utf-8')
+    except UnicodeDecodeError:
+        raise UnreadableRequest('field {} is not valid UTF-8'.format(name)) from None
+
+
+def required_text(fields, *names):
+    """The first of `names` present and not empty, as text.
+
+    :raises UnreadableRequest: none is, or it is not UTF-8
+    """
+    for name in names:
+        value = text_field(fields, name)
+        if value:
+            return value
+    raise UnreadableRequest('missing field {}'.format(' or '.join(names)))
+
+
+def phone_number(fields, name, required=False):
+    """A field holding a phone number (smsframework keeps its digits), or None when absent or empty.
+
+    :raises UnreadableRequest: it is required and missing, or it is not a phone number
+    """
+    value = required_text(fields, name) if required else text_field(fields, name)
+    if not value:
+        return None
+    if not _PHONE_NUMBER.match(value):
+        raise UnreadableRequest('field {} is not a phone number: {}'.format(name, quote(value)))
+    return value

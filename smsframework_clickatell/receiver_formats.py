@@ -1,0 +1,247 @@
+"""The formats Clickatell pushes in, read into one dict of fields.
+
+Clickatell sends a push as a query string (HTTP GET), a url-encoded form (HTTP POST), a ``<callback>``
+XML document (XML GET/POST: in a ``data`` field, or as the whole query or body) or a JSON object
+(JSON POST). Whatever the format, :func:`request_fields` gives ``{name: value}``, where a value is
+
+* ``bytes`` when it came percent-encoded (query string, form): the raw bytes, so that the text of an
+  incoming message can be decoded with the charset Clickatell names, not one Werkzeug would guess;
+* ``str`` when it came in a document (XML, JSON), whose parser has already decoded it.
+
+Anything that cannot be read raises :class:`UnreadableRequest`, whose text is the one-line reason
+the receiver answers with. No Flask here: the receiver hands in the request's parts.
+"""
+import json
+import re
+from urllib.parse import unquote_to_bytes
+from xml.etree.ElementTree import ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring as parse_xml_safely
+
+#: Form fields that may carry a whole XML document (Clickatell's "XML GET" and "XML POST").
+DOCUMENT_FIELDS = ('data', 'xml')
+
+#: Content types whose body is JSON or XML; any ``+json`` and ``+xml`` type as well.
+JSON_TYPES = frozenset(('application/json', 'text/json'))
+XML_TYPES = frozenset(('application/xml', 'text/xml'))
+
+# A "%" not followed by two hex digits: urllib would keep it literally; we refuse it.
+_MALFORMED_ESCAPE = re.compile(rb'%(?![0-9A-Fa-f]{2})')
+# A percent-encoded document: "<" itself or its escape, after optional white space.
+_XML_START = re.compile(rb'\s*(<|%3[Cc])')
+
+# What a reason may show unquoted.
+_TOKEN = re.compile(r'[A-Za-z0-9._/+-]{1,40}\Z')
+
+#: How much of a value a reason quotes.
+QUOTE_LIMIT = 40
+
+
+class UnreadableRequest(ValueError):
+    """The request cannot be turned into a message or a status; the text is the one-line reason."""
+
+
+def quote(value):
+    """A value as a reason quotes it: ASCII-only (so any bytes or lone surrogates are safe in a log
+    line or a response), on one line, at most :data:`QUOTE_LIMIT` characters of it."""
+    return ascii(value[:QUOTE_LIMIT])
+
+
+def shown(value):
+    """A value as a reason shows it: as it is when it is a plain token (``UTF-16BE``), else quoted."""
+    return value if _TOKEN.match(value) else quote(value)
+
+
+def field_label(name):
+    """How a reason names a field: ``field text``, or with the name quoted when it is unusual."""
+    if name.isascii() and name.isidentifier():
+        return 'field ' + name
+    return 'field ' + quote(name)
+
+
+def request_fields(method, query, mimetype, body):
+    """The fields of a request: the query string's, then the body's (which win), then those of an XML
+    document found in a field (which win over both).
+
+    :param str method: ``GET`` or ``POST``; a GET's body is ignored
+    :param bytes query: the raw query string
+    :param str mimetype: the body's content type without parameters, lower case ('' when none)
+    :param bytes body: the whole body
+    :rtype: dict
+    :raises UnreadableRequest: a part cannot be read
+    """
+    fields = dict(form_or_document(query, 'the query string'))
+    if method == 'POST':
+        fields.update(body_fields(mimetype, body))
+    documents = [name for name in DOCUMENT_FIELDS if _is_document(fields.get(name))]
+    if len(documents) > 1:
+        raise UnreadableRequest('fields {} both hold an XML document'.format(' and '.join(documents)))
+    for name in documents:
+        fields.update(parse_xml(fields[name], 'field ' + name))
+    return fields
+
+
+def body_fields(mimetype, body):
+    """The fields of a POST body, read as its content type says.
+
+    A body without a JSON or XML type is a form, unless it plainly is a document: Clickatell's XML
+    and JSON pushes are not all labelled, and no form starts with ``<`` or ``{``. A document as it is
+    (starting with ``<``) is not percent-decoded: its ``+`` and ``%`` are text.
+
+    :raises UnreadableRequest: the body cannot be read in its format
+    """
+    if mimetype in JSON_TYPES or mimetype.endswith('+json'):
+        return parse_json(body)
+    if mimetype in XML_TYPES or mimetype.endswith('+xml'):
+        return parse_xml(body, 'the body')
+    if mimetype.startswith('multipart/'):
+        raise UnreadableRequest('Content-Type {} is not supported: send a url-encoded form'.format(shown(mimetype)))
+    start = body.lstrip()[:1]
+    if start == b'<':
+        return parse_xml(body, 'the body')
+    if start == b'{':
+        return parse_json(body)
+    return form_or_document(body, 'the body')
+
+
+def form_or_document(raw, where):
+    """The fields of a url-encoded query string or form, or of the XML document it is as a whole
+    (itself percent-encoded: a URL cannot carry an XML document otherwise).
+
+    :param bytes raw: the query string or body
+    :param str where: how a reason names it
+    :raises UnreadableRequest: as :func:`parse_form` or :func:`parse_xml`
+    """
+    if _XML_START.match(raw):
+        return parse_xml(_unescape(raw, where), where)
+    return parse_form(raw)
+
+
+def parse_form(raw):
+    """The fields of ``application/x-www-form-urlencoded`` bytes, each value its raw bytes.
+
+    Stricter than :func:`urllib.parse.parse_qsl`, which keeps a malformed escape such as ``%ZZ`` as it
+    is and lets the last of two same-named fields win: both are refused here, so a damaged or
+    ambiguous request is never read as something it may not mean. Pieces without a name are skipped.
+
+    :rtype: dict
+    :raises UnreadableRequest: a malformed percent-escape, or a field given twice
+    """
+    fields = {}
+    for piece in raw.split(b'&'):
+        raw_name, _, raw_value = piece.partition(b'=')
+        if not raw_name:
+            continue
+        # Names are ASCII in practice; ISO-8859-1 keeps any other byte as one character, losslessly.
+        name = _unescape(raw_name, 'a field name').decode('iso-8859-1')
+        value = _unescape(raw_value, field_label(name))
+        if name in fields:
+            raise UnreadableRequest('{} is given twice'.format(field_label(name)))
+        fields[name] = value
+    return fields
+
+
+def _unescape(raw, where):
+    if _MALFORMED_ESCAPE.search(raw):
+        raise UnreadableRequest('{} has a malformed percent-escape'.format(where))
+    return unquote_to_bytes(raw.replace(b'+', b' '))
+
+
+def _is_document(value):
+    return isinstance(value, bytes) and value.lstrip().startswith(b'<')
+
+
+def parse_xml(document, where):
+    """The fields of an XML document: its root's child elements, each a plain text value.
+
+    ``<callback><apiMsgId>abc</apiMsgId><cliMsgId/>...</callback>`` gives
+    ``{'apiMsgId': 'abc', 'cliMsgId': '', ...}``. The root's name is not checked. A DTD is refused, and
+    with it every entity declaration, so no entity is expanded and nothing external is fetched.
+
+    :param bytes document: the document; its declaration (or UTF-8) gives its encoding
+    :param str where: how a reason names it
+    :rtype: dict
+    :raises UnreadableRequest: the document is malformed, has a DTD, or an element is not a plain value
+    """
+    try:
+        root = parse_xml_safely(document, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException:
+        raise UnreadableRequest('{} is XML with a DTD or entities, which are refused'.format(where)) from None
+    except ParseError as e:
+        line, column = e.position
+        raise UnreadableRequest('{} is malformed XML (line {}, column {})'.format(where, line, column)) from None
+    except (LookupError, ValueError):
+        # pyexpat's answers to an encoding it does not know or cannot use (a multi-byte one)
+        raise UnreadableRequest('{} is XML in an unknown or unsupported encoding'.format(where)) from None
+    fields = {}
+    for element in root:
+        name = element.tag
+        if len(element):
+            raise UnreadableRequest('{}: {} is not a plain value'.format(where, field_label(name)))
+        if name in fields:
+            raise UnreadableRequest('{}: {} is given twice'.format(where, field_label(name)))
+        fields[name] = element.text or ''
+    return fields
+
+
+def parse_json(body):
+    """The fields of a JSON object whose values are strings or numbers (``null`` means absent).
+
+    Numbers keep the text they were written with (``4``, ``0.300000``), so they read as the same
+    fields do in a form.
+
+    :param bytes body: UTF-8 (or, detected as JSON allows, UTF-16 or UTF-32)
+    :rtype: dict
+    :raises UnreadableRequest: bytes that do not decode, malformed JSON, NaN or Infinity, not an
+        object, a name given twice, a value that is an object, an array or a boolean, or a string with
+        a lone surrogate
+    """
+    encoding = json.detect_encoding(body)
+    try:
+        text = body.decode(encoding)
+    except UnicodeDecodeError:
+        raise UnreadableRequest('the JSON body is not valid {}'.format(encoding)) from None
+    try:
+        document = json.loads(text, object_pairs_hook=_unique_names, parse_int=str, parse_float=str,
+                              parse_constant=_no_constant)
+    except UnreadableRequest:
+        raise
+    except json.JSONDecodeError as e:
+        raise UnreadableRequest('the body is malformed JSON ({} at line {}, column {})'.format(
+            e.msg, e.lineno, e.colno)) from None
+    except RecursionError:
+        raise UnreadableRequest('the body is malformed JSON (nested too deeply)') from None
+    if not isinstance(document, dict):
+        raise UnreadableRequest('the JSON body is not an object')
+    fields = {}
+    for name, value in document.items():
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise UnreadableRequest('JSON {} is not a string or a number'.format(field_label(name)))
+        if _has_lone_surrogate(value):
+            raise UnreadableRequest('JSON {} holds a lone surrogate'.format(field_label(name)))
+        fields[name] = value
+    return fields
+
+
+def _unique_names(pairs):
+    names = set()
+    for name, _ in pairs:
+        if name in names:
+            raise UnreadableRequest('the JSON body gives {} twice'.format(field_label(name)))
+        names.add(name)
+    return dict(pairs)
+
+
+def _no_constant(name):
+    raise UnreadableRequest('the JSON body holds {}, which is not a number'.format(name))
+
+
+def _has_lone_surrogate(text):
+    try:
+        text.encode('utf-8')
+    except UnicodeEncodeError:
+        return True
+    return False
