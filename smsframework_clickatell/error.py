@@ -17,6 +17,8 @@ HTTP statuses, unreadable answers) have classes of their own at the bottom of th
 """
 from smsframework import exc
 
+from .codes import classes_for_codes
+
 #: (code, Clickatell's text, the smsframework exception it means); declared once, everything derives.
 ERROR_CODES = (
     (1, 'Authentication failed', exc.AuthError),
@@ -96,16 +98,8 @@ def _as_code(code):
 
 
 _TEXTS = {code: text for code, text, _ in ERROR_CODES}
-_CLASSES_BY_CODE = {}
-for _code, _text, _meaning in ERROR_CODES:
-    _name = 'E{:03d}'.format(_code)
-    _bases = (ClickatellProviderError,) + ((_meaning,) if _meaning is not None else ())
-    _CLASSES_BY_CODE[_code] = globals()[_name] = type(_name, _bases, {
-        '__doc__': '{:03d}: {}'.format(_code, _text),
-        'code': _code,
-        '__module__': __name__,
-    })
-del _code, _text, _meaning, _name, _bases
+_CLASSES_BY_CODE = classes_for_codes(ClickatellProviderError, 'E', ERROR_CODES, __name__)
+globals().update((cls.__name__, cls) for cls in _CLASSES_BY_CODE.values())
 
 
 def error_class(code):

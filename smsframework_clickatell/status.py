@@ -9,6 +9,8 @@ from datetime import datetime, timezone
 
 from smsframework import MessageAccepted, MessageDelivered, MessageError, MessageExpired, MessageStatus
 
+from .codes import classes_for_codes
+
 #: (code, Clickatell's text, the smsframework class it means or None for "unknown"); declared once.
 STATUS_CODES = (
     (1, 'Message unknown', None),
@@ -59,18 +61,10 @@ class ClickatellMessageStatus(MessageStatus):
 
 
 _TEXTS = {code: text for code, text, _ in STATUS_CODES}
-_CLASSES_BY_CODE = {}
-for _code, _text, _meaning in STATUS_CODES:
-    _name = 'S{:03d}'.format(_code)
-    _bases = (ClickatellMessageStatus,) + ((_meaning,) if _meaning is not None else ())
-    _CLASSES_BY_CODE[_code] = globals()[_name] = type(_name, _bases, {
-        '__doc__': '{:03d}: {}'.format(_code, _text),
-        '__module__': __name__,
-        'code': _code,
-        'status_code': _code,
-        'status': _text,
-    })
-del _code, _text, _meaning, _name, _bases
+_CLASSES_BY_CODE = classes_for_codes(
+    ClickatellMessageStatus, 'S', STATUS_CODES, __name__,
+    status_code=lambda code, text: code, status=lambda code, text: text)
+globals().update((cls.__name__, cls) for cls in _CLASSES_BY_CODE.values())
 
 
 def status_class(code):
