@@ -1,6 +1,5 @@
 """The smsframework provider: turns smsframework messages into Clickatell commands."""
 import re
-from datetime import datetime, timezone
 
 from smsframework import IProvider
 
@@ -198,9 +197,8 @@ class ClickatellProvider(IProvider):
         :raises: otherwise as :meth:`send`
         """
         code = self.api.query_message(msgid)
-        status = ClickatellMessageStatus.from_code(
-            code, msgid=str(msgid).strip(), rtime=datetime.now(timezone.utc).replace(tzinfo=None),
-            meta={'status': code})
+        # from_code stamps rtime with now, naive UTC.
+        status = ClickatellMessageStatus.from_code(code, msgid=str(msgid).strip(), meta={'status': code})
         status.provider = self.name
         return status
 
