@@ -144,13 +144,19 @@ class ClickatellResponseError(exc.ProviderError):
         super().__init__('{}: {!r}'.format(description, _shorten(body)))
 
 
+class ClickatellAnswerTooLarge(exc.ProviderError):
+    """Clickatell's answer is larger than :data:`~smsframework_clickatell.const.MAX_ANSWER_SIZE`: it was not
+    read (a sendmsg to 600 recipients answers in under 64 KiB)."""
+
+
 def _shorten(text, limit=300):
     return text if len(text) <= limit else text[:limit] + '...'
 
 
 __all__ = (
     ['ERROR_CODES', 'ClickatellProviderError', 'error_class', 'ClickatellConnectionError',
-     'ClickatellTimeout', 'ClickatellHTTPError', 'ClickatellHTTPServerError', 'ClickatellResponseError']
+     'ClickatellTimeout', 'ClickatellHTTPError', 'ClickatellHTTPServerError', 'ClickatellResponseError',
+     'ClickatellAnswerTooLarge']
     + [cls.__name__ for cls in _CLASSES_BY_CODE.values()]
 )
 

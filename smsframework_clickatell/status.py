@@ -5,10 +5,9 @@ class for the code, named ``S`` + the three-digit code (``S004``). Each is a
 :class:`ClickatellMessageStatus` and also the smsframework class the code means
 (:class:`~smsframework.MessageDelivered` for 004), so ``isinstance(status, MessageDelivered)`` works.
 """
-from datetime import datetime, timezone
-
 from smsframework import MessageAccepted, MessageDelivered, MessageError, MessageExpired, MessageStatus
 
+from . import clock
 from .codes import classes_for_codes
 
 #: (code, Clickatell's text, the smsframework class it means or None for "unknown"); declared once.
@@ -53,7 +52,7 @@ class ClickatellMessageStatus(MessageStatus):
         number = int(code)
         if kwargs.get('rtime') is None:
             # smsframework would stamp it with datetime.utcnow(), deprecated since Python 3.12.
-            kwargs['rtime'] = datetime.now(timezone.utc).replace(tzinfo=None)
+            kwargs['rtime'] = clock.utcnow()
         status = status_class(number)(**kwargs)
         status.status_code = number
         status.status = _TEXTS.get(number, 'Unknown status')
