@@ -3,7 +3,8 @@
 Each request is recorded (command, form fields, the client's port) and answered as the server's
 `script` says: a :class:`Reply`, :data:`DROP` (read the request, close the connection without a word)
 or :data:`HANG` (read the request, answer nothing until the server stops). Connections are kept alive
-(HTTP/1.1), as Clickatell's are, so connection reuse is real.
+(HTTP/1.1), as Clickatell's are, so connection reuse is real. The server counts the requests it holds at
+once (``peak``), so a test can see that a client really overlaps its requests.
 """
 import hashlib
 import threading
@@ -58,6 +59,25 @@ def clickatell(request):
     return answer('ERR: 101, Invalid or missing parameters', 200)
 
 
+def rendezvous(parties=2, timeout=1.0, then=None):
+    """A script that holds each of the first `parties` requests until all of them have arrived (or
+    `timeout` seconds have passed), then answers as `then` does (default: the default script).
+
+    A client that sends one request at a time cannot bring two together: its first request waits out the
+    time-out alone, and the server's ``peak`` stays 1.
+    """
+    barrier = threading.Barrier(parties)
+    then = then or clickatell
+
+    def script(request):
+        try:
+            barrier.wait(timeout)
+        except threading.BrokenBarrierError:
+            pass  # a lone request: answer it anyway, the test reads `peak`
+        return then(request)
+    return script
+
+
 def sequence(*replies, then=None):
     """A script that answers `replies` in turn for each command, then `then` (default: the default
     script). A reply may be a callable taking the request."""
@@ -84,6 +104,9 @@ class LoopbackServer:
     def __init__(self, script=clickatell, ssl_context=None):
         self.script = script
         self.requests = []
+        #: Requests being handled now, and the most at once.
+        self.active = 0
+        self.peak = 0
         self._lock = threading.Lock()
         self._release = threading.Event()
         self._httpd = ThreadingHTTPServer(('127.0.0.1', 0), self._handler_class())
@@ -114,6 +137,12 @@ class LoopbackServer:
     def _record(self, request):
         with self._lock:
             self.requests.append(request)
+            self.active += 1
+            self.peak = max(self.peak, self.active)
+
+    def _done(self):
+        with self._lock:
+            self.active -= 1
 
     def _handler_class(self):
         server = self
@@ -130,7 +159,12 @@ class LoopbackServer:
                 fields = dict(parse_qsl(body, keep_blank_values=True, encoding='iso-8859-1'))
                 request = Recorded(self.path.rsplit('/', 1)[-1], fields, self.client_address[1])
                 server._record(request)
-                reply = server.script(request)
+                try:
+                    self._reply(server.script(request))
+                finally:
+                    server._done()
+
+            def _reply(self, reply):
                 if reply == DROP:
                     self.close_connection = True
                     return
