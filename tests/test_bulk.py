@@ -9,7 +9,7 @@ from smsframework_clickatell import error
 from smsframework_clickatell.error import ClickatellParameterError, ClickatellResponseError
 
 from .conftest import API_URL, CREDENTIALS, make_provider
-from .loopback import answer, fake_msgid, sequence
+from .loopback import answer, fake_msgid, rendezvous, sequence
 from .wire import form, without_credentials
 
 SENDMSG = API_URL + '/http/sendmsg'
@@ -294,7 +294,9 @@ def test_no_credential_in_the_logs(provider, mocked, caplog):
 # Concurrency, against a real server
 
 def test_groups_go_out_concurrently_with_deterministic_results(loopback):
-    server = loopback()
+    # The first two requests are held until both are there: only a client that overlaps them brings the
+    # server's peak to 2 (one at a time, the first waits out the rendezvous alone).
+    server = loopback(rendezvous(2, timeout=1.0))
     provider = make_provider(server.url)
     messages = []
     for group in range(40):
@@ -306,6 +308,7 @@ def test_groups_go_out_concurrently_with_deterministic_results(loopback):
     assert [m.msgid for m in messages] == expected
     assert type(messages[-2].meta['error']) is error.E105
     assert server.count('sendmsg') == 41
+    assert server.peak >= 2
     assert len({r.port for r in server.requests}) <= 4
 
 
@@ -322,3 +325,4 @@ def test_an_account_failure_stops_the_calls_not_yet_started(loopback):
     assert 1 <= calls <= 4
     assert all(m.msgid is None for m in messages)
     assert sum(isinstance(m.meta.get('error'), error.E001) for m in messages) == 2 * calls
+
