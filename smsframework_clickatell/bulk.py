@@ -7,20 +7,15 @@ call, so every answer line names exactly one message.
 """
 import logging
 import threading
-from collections import namedtuple
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque, namedtuple
 
 from . import const
-from .error import ClickatellParameterError, ClickatellProviderError
+from .error import ClickatellParameterError, ClickatellProviderError, ClickatellResponseError
 
 log = logging.getLogger(__name__)
 
 #: One ``sendmsg`` call: the parameters but `to`, and the (recipient, message) pairs, recipients distinct.
 Batch = namedtuple('Batch', 'params members')
-
-# The outcome of a batch that was not sent because an earlier one failed for the whole account.
-_SKIPPED = object()
-
 
 def plan(messages, sendmsg_params):
     """Split messages into batches, and pick out those that cannot be sent.
@@ -52,47 +47,145 @@ def plan(messages, sendmsg_params):
 
 
 def run(batches, send, workers=const.BULK_WORKERS):
-    """Send batches on up to `workers` threads; the first failure that is not about its messages stops
-    the batches not yet started.
+    """Send batches on up to `workers` threads, writing each outcome into its messages as it arrives.
 
-    :param send: a function from (params, recipients) to a list of
-        :data:`~smsframework_clickatell.api.SendResult`
-    :returns: an outcome per batch, in order: its list of results, the exception that stopped it, or
-        None when it was not sent because an earlier batch failed
+    Each message of a completed request gets its result at once, in the worker thread that read the
+    answer: `msgid` when sent, ``meta['error']`` when not (the result's error, or the exception of a
+    request that failed as a whole). A failure that is not about its messages (authentication, credit,
+    the network, ...) stops the batches not yet started; their messages are left as they are.
+
+    The calling thread only waits, so an exception raised in it while requests are in flight (a signal
+    handler, Celery's soft time limit, ``KeyboardInterrupt``) cannot lose an outcome: every request that
+    completed has already written its messages; the messages of the requests in flight get a
+    :class:`ClickatellResponseError` saying they may or may not have been sent; the rest stay untouched.
+    Then the exception propagates. The requests in flight are left to finish in their threads (each is
+    bounded by the transport's time-out); what they answer is logged, not written, so that the messages
+    do not change under a caller that is already handling the interrupt.
+
+    :param batches: :data:`Batch` objects; `members` are (key, message) pairs
+    :param send: a function from a batch to a result per member, in order, each with `msgid` and
+        `error` (exactly one of them set), as :data:`~smsframework_clickatell.clients.legacy.SendResult`
+    :returns: the first failure that stopped the run, or None
+    :raises: whatever interrupted the calling thread, once the messages are updated as above
     """
     if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
         raise ValueError('workers must be a positive int, not {!r}'.format(workers))
-    stop = threading.Event()
+    state = _Run(batches, send)
+    try:
+        # Even one batch goes to a worker: the calling thread must never be inside a request, where an
+        # interrupt would land in the HTTP stack with the request's fate unknown.
+        for _ in range(min(workers, len(batches))):
+            threading.Thread(target=state.work, name='clickatell-bulk', daemon=True).start()
+        state.wait()
+    except BaseException:
+        state.abandon()
+        raise
+    return state.failure
 
-    def attempt(batch):
-        if stop.is_set():
-            return _SKIPPED
+
+#: How long the calling thread waits at a time: on platforms where a blocked lock cannot be interrupted
+#: (Windows), a signal handler runs within this time.
+_POLL_SECONDS = 0.5
+
+
+class _Run:
+    """The shared state of one :func:`run`: batches to start, batches in flight, and the outcome."""
+
+    def __init__(self, batches, send):
+        self._send = send
+        self._pending = deque(batches)
+        self._in_flight = {}       # token -> batch
+        self._condition = threading.Condition()
+        self._stopped = False      # start no more requests: a failure, or the caller was interrupted
+        self._abandoned = False    # the caller was interrupted: answers read now are logged, not written
+        self.failure = None
+
+    def work(self):
+        """A worker thread: take batches until none is left or the run stops."""
+        while True:
+            with self._condition:
+                if self._stopped or not self._pending:
+                    return
+                batch = self._pending.popleft()
+                token = object()
+                self._in_flight[token] = batch
+            outcome = self._attempt(batch)
+            with self._condition:
+                try:
+                    del self._in_flight[token]
+                    if self._abandoned:
+                        _log_late(batch, outcome)
+                    else:
+                        self._apply(batch, outcome)
+                finally:
+                    self._condition.notify_all()
+
+    def wait(self):
+        """Until every request started has ended and none is left to start."""
+        with self._condition:
+            while self._in_flight or (self._pending and not self._stopped):
+                self._condition.wait(_POLL_SECONDS)
+
+    def abandon(self):
+        """The caller was interrupted: start nothing more, and mark the messages in flight as uncertain."""
+        with self._condition:
+            self._stopped = self._abandoned = True
+            for batch in self._in_flight.values():
+                error = ClickatellResponseError(
+                    'send_bulk was interrupted while the request was in flight: the message may or may not '
+                    'have been sent', 'no answer read')
+                for _, message in batch.members:
+                    message.meta['error'] = error
+
+    def _attempt(self, batch):
         try:
-            return send(batch.params, [recipient for recipient, _ in batch.members])
-        except ClickatellParameterError as e:
-            # A parameter the wire encoding cannot carry: this group's fault, not the account's.
-            return e
-        except Exception as e:  # noqa: BLE001 - any other failure stops the batches not yet started
-            stop.set()
+            return self._send(batch)
+        except BaseException as e:  # noqa: B036 - a worker must always report back, whatever happens
             return e
 
-    if workers == 1 or len(batches) <= 1:
-        outcomes = [attempt(batch) for batch in batches]
-    else:
-        with ThreadPoolExecutor(max_workers=min(workers, len(batches)),
-                                thread_name_prefix='clickatell-bulk') as pool:
-            futures = [pool.submit(attempt, batch) for batch in batches]
-            try:
-                outcomes = [future.result() for future in futures]
-            except BaseException:
-                stop.set()  # interrupted: let the running calls finish, start no more
-                raise
-    return [None if outcome is _SKIPPED else outcome for outcome in outcomes]
+    def _apply(self, batch, outcome):
+        if isinstance(outcome, BaseException):
+            for _, message in batch.members:
+                message.meta['error'] = outcome
+            if not isinstance(outcome, ClickatellParameterError):
+                # A parameter the wire encoding cannot carry is this group's fault; anything else
+                # concerns the account or the service: start no more requests.
+                self._stopped = True
+                if self.failure is None:
+                    self.failure = outcome
+            return
+        if len(outcome) != len(batch.members):  # a client bug; never guess which result is whose
+            outcome = [_uncertain('the client returned {} results for {} messages'.format(
+                len(outcome), len(batch.members)))] * len(batch.members)
+        for (_, message), result in zip(batch.members, outcome):
+            if result.error is None:
+                message.msgid = result.msgid
+            else:
+                message.meta['error'] = result.error
 
 
-def is_stopping(outcome):
-    """Whether a batch's outcome is a failure that stopped the bulk send."""
-    return isinstance(outcome, BaseException) and not isinstance(outcome, ClickatellParameterError)
+class _Uncertain:
+    __slots__ = ('msgid', 'error')
+
+    def __init__(self, error):
+        self.msgid, self.error = None, error
+
+
+def _uncertain(why):
+    return _Uncertain(ClickatellResponseError(why + ': the message may or may not have been sent', ''))
+
+
+def _log_late(batch, outcome):
+    """The answer of a request that was in flight when the caller was interrupted: its messages were
+    marked uncertain, so this log line is where their msgids are kept."""
+    if isinstance(outcome, BaseException):
+        log.warning('send_bulk was interrupted while a request for %d message(s) was in flight; it has since '
+                    'failed: %s', len(batch.members), outcome)
+        return
+    log.warning('send_bulk was interrupted while a request for %d message(s) was in flight; it has since '
+                'been answered: %s', len(batch.members), '; '.join(
+                    '{} {}'.format(message.dst, result.msgid if result.error is None else result.error)
+                    for (_, message), result in zip(batch.members, outcome)))
 
 
 def _recipient(to):

@@ -1,5 +1,7 @@
 """The smsframework provider: turns smsframework messages into Clickatell calls, through the wire client
 of the account's API generation."""
+import logging
+
 from smsframework import IProvider
 
 from . import bulk, const
@@ -8,6 +10,8 @@ from .receivers.auth import BasicCredentials
 from .status import ClickatellMessageStatus  # noqa: F401  (kept importable from here, as in 1.0 previews)
 
 _LEGACY_CREDENTIALS = ('api_id', 'user', 'password')
+
+log = logging.getLogger(__name__)
 
 
 class ClickatellProvider(IProvider):
@@ -129,6 +133,10 @@ class ClickatellProvider(IProvider):
             `msgid` None and have no error), the messages of the failed request get it as
             ``meta['error']``, and every other message keeps its result and its onSend. An exception
             from an onSend handler propagates, as from ``Gateway.send``.
+        :raises BaseException: whatever interrupts the calling thread meanwhile (a signal handler,
+            ``KeyboardInterrupt``), once every message is updated: the messages of the requests in flight
+            get a ClickatellResponseError saying they may or may not have been sent, those never started
+            are left untouched, and onSend has fired for the sent ones (see the README)
         :raises TypeError: a message whose body is not a string (before anything is sent)
         """
         if not isinstance(messages, list):
@@ -144,32 +152,31 @@ class ClickatellProvider(IProvider):
         batches, refused = bulk.plan(unique, self.api.message_params)
         for message, error in refused:
             message.meta['error'] = error
-        outcomes = bulk.run(batches, self.api.send_multi, workers)
-
-        failure = None
-        for batch, outcome in zip(batches, outcomes):
-            if outcome is None:
-                continue  # not sent
-            if isinstance(outcome, BaseException):
-                for _, message in batch.members:
-                    message.meta['error'] = outcome
-                if failure is None and bulk.is_stopping(outcome):
-                    failure = outcome
-                continue
-            for (_, message), result in zip(batch.members, outcome):
-                if result.error is None:
-                    message.msgid = result.msgid
-                else:
-                    message.meta['error'] = result.error
-
-        # Hooks run in the caller's thread once every message is updated, so that a failing hook
-        # cannot leave a sent message without its msgid.
-        for message in unique:
-            if message.msgid is not None:
-                self.gateway.onSend(message)
+        try:
+            failure = bulk.run(batches, self._send_batch, workers)
+        except BaseException:
+            # Interrupted (a signal handler, a time limit): every message is already updated (see
+            # bulk.run). Let the application hear of the sent ones, as it would have, then let the
+            # interrupt go on; a hook's failure now must not replace the interrupt.
+            try:
+                self._on_send_each(unique)
+            except Exception:  # noqa: BLE001
+                log.exception('An onSend handler failed while send_bulk was being interrupted')
+            raise
+        self._on_send_each(unique)
         if failure is not None:
             raise failure
         return messages
+
+    def _send_batch(self, batch):
+        return self.api.send_multi(batch.params, [recipient for recipient, _ in batch.members])
+
+    def _on_send_each(self, messages):
+        # Hooks run in the caller's thread once every message is updated, so that a failing hook
+        # cannot leave a sent message without its msgid.
+        for message in messages:
+            if message.msgid is not None:
+                self.gateway.onSend(message)
 
     def sendmsg_params(self, message):
         """The wire parameters for a message (no credentials): what the client sends for it.

@@ -1,5 +1,8 @@
 """send_bulk: many messages in few sendmsg calls, each message updated with its own result."""
 import logging
+import signal
+import threading
+import time
 
 import pytest
 import responses
@@ -9,7 +12,7 @@ from smsframework_clickatell import error
 from smsframework_clickatell.error import ClickatellParameterError, ClickatellResponseError
 
 from .conftest import API_URL, CREDENTIALS, make_provider
-from .loopback import answer, fake_msgid, rendezvous, sequence
+from .loopback import HANG, answer, clickatell, fake_msgid, rendezvous, sequence
 from .wire import form, without_credentials
 
 SENDMSG = API_URL + '/http/sendmsg'
@@ -326,3 +329,102 @@ def test_an_account_failure_stops_the_calls_not_yet_started(loopback):
     assert all(m.msgid is None for m in messages)
     assert sum(isinstance(m.meta.get('error'), error.E001) for m in messages) == 2 * calls
 
+
+# Interrupts: an exception raised in the caller's thread (a signal handler, Celery's soft time limit,
+# KeyboardInterrupt) while requests are in flight.
+
+class Interrupted(Exception):
+    """What the test's signal handler raises in the main thread."""
+
+
+@pytest.fixture
+def interrupt_main():
+    """A function that, from any thread, makes a signal handler raise :class:`Interrupted` in the main
+    thread (where pytest runs the test), as a real signal would."""
+    if not hasattr(signal, 'pthread_kill'):
+        pytest.skip('needs signal.pthread_kill (POSIX)')
+
+    def handler(signum, frame):
+        raise Interrupted('signal {}'.format(signum))
+    previous = signal.signal(signal.SIGUSR1, handler)
+    main = threading.main_thread().ident
+    yield lambda: signal.pthread_kill(main, signal.SIGUSR1)
+    signal.signal(signal.SIGUSR1, previous)
+
+
+def test_an_interrupt_keeps_every_outcome_marks_the_requests_in_flight_and_propagates(
+        loopback, interrupt_main, gateway, caplog):
+    held = 'group 2'  # among the first four requests: one worker stays on it
+    answered = []
+    lock = threading.Lock()
+
+    def script(request):
+        if request.fields['text'] == held:
+            return HANG
+        with lock:
+            answered.append(request)
+            n = len(answered)
+        if n == 7:  # the 8th request at the server: every worker has finished a request by now
+            interrupt_main()
+        return clickatell(request)
+
+    server = loopback(script)
+    provider = make_provider(server.url, gateway=gateway, timeout=5)
+    sent = []
+    gateway.onSend += sent.append
+    messages = []
+    for group in range(12):
+        messages += messages_to(*(number(group * 10 + k) for k in range(3)), body='group {}'.format(group))
+
+    with pytest.raises(Interrupted):
+        provider.send_bulk(messages, workers=4)
+    state = [(m.msgid, dict(m.meta)) for m in messages]
+    assert sent == [m for m in messages if m.msgid]  # onSend fired for the sent ones before it propagated
+
+    # Let the requests still in flight end (the held one is released), so that the server's count is
+    # final: a request the client had started may not have arrived yet when the interrupt came.
+    server._release.set()
+    deadline = time.monotonic() + 10
+    while any(t.name.startswith('clickatell-bulk') for t in threading.enumerate()):
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert [(m.msgid, m.meta) for m in messages] == state  # late answers are logged, never written
+
+    reached = {(r.fields['text'], n) for r in server.requests for n in r.fields['to'].split(',')}
+    done, uncertain, untouched = [], [], []
+    for m in messages:
+        if (m.body, m.dst) not in reached:
+            assert m.msgid is None and m.meta == {}, m.body   # never started: safe to send again
+            untouched.append(m)
+        elif m.msgid is not None:
+            assert m.msgid == fake_msgid(m.body, m.dst) and 'error' not in m.meta
+            done.append(m)
+        else:
+            error = m.meta['error']
+            assert type(error) is ClickatellResponseError and 'may or may not have been sent' in str(error)
+            uncertain.append(m)
+    assert all(m in uncertain for m in messages if m.body == held)
+    assert done and untouched   # some requests completed before the interrupt, some never started
+    assert 'it has since been answered' in caplog.text  # where the late msgids are kept
+
+
+def test_an_interrupt_propagates_even_when_an_on_send_hook_fails(loopback, interrupt_main, gateway, caplog):
+    def script(request):
+        if request.fields['text'] == 'second':
+            interrupt_main()
+            return HANG
+        return clickatell(request)
+    server = loopback(script)
+    provider = make_provider(server.url, gateway=gateway, timeout=5)
+
+    def hook(message):
+        raise RuntimeError('hook')
+    gateway.onSend += hook
+    first, second, third = (messages_to(number(i), number(i + 100), body=text)
+                            for i, text in enumerate(('first', 'second', 'third')))
+    with pytest.raises(Interrupted):
+        provider.send_bulk(first + second + third, workers=1)
+    assert [m.msgid for m in first] == [fake_msgid('first', m.dst) for m in first]
+    assert all('may or may not' in str(m.meta['error']) for m in second)
+    assert all(m.msgid is None and m.meta == {} for m in third)
+    assert 'onSend handler failed' in caplog.text
