@@ -1,52 +1,190 @@
-"""Bulk sending: many messages in few multi-recipient ``sendmsg`` calls.
+"""Bulk sending, for every API generation: a planner per API packs messages into requests, one runner
+sends them.
 
-Messages whose ``sendmsg`` parameters are the same but for `to` (same text, sender, options and params)
-form a group; a group goes out as calls of at most 600 distinct recipients. A number that occurs
-several times in a group (two messages to one number) goes into separate calls, one occurrence per
-call, so every answer line names exactly one message.
+A planner (one per wire client, from its ``bulk_planner()``) knows what one request of its API can carry:
+
+* :class:`SameTextPlanner` (legacy ``sendmsg``, Platform ``POST /messages``): one text and one set of
+  options to many recipients. Messages whose wire parameters are the same but for the recipient form a
+  group; a group goes out in requests of at most 600 (legacy) or 200 (Platform) distinct recipients.
+* :class:`MixedPlanner` (One API ``POST /v1/message``): each message its own object, so messages with
+  different texts share a request, up to 200 each.
+
+Either way a recipient appears at most once per request (two messages to one number go in separate
+requests), so every answer line or entry names exactly one message.
+
+The runner (:func:`run`) sends the requests on worker threads, writes each message's outcome as its
+request completes, resends exactly the messages a rate limit refused (after ``Retry-After``, or an
+exponential backoff with jitter), halves its concurrency while refusals come and raises it again by one
+per window of accepted requests (AIMD), stops at the first failure that concerns the account, starts no
+request after its time limit, and keeps every outcome when the calling thread is interrupted.
 """
 import logging
+import math
+import numbers
 import threading
 from collections import deque, namedtuple
 
 from . import const
-from .error import ClickatellParameterError, ClickatellProviderError, ClickatellResponseError
+from .error import (ClickatellParameterError, ClickatellProviderError, ClickatellResponseError,
+                    ClickatellTimeLimitError, is_rate_limited)
+from .phone import digits
+from .transport import ratelimit
 
 log = logging.getLogger(__name__)
 
-#: One ``sendmsg`` call: the parameters but `to`, and the (recipient, message) pairs, recipients distinct.
+#: One message as a planner prepared it: `key` its recipient (digits), `wire` what the API needs for it
+#: (the parameters but the recipient, or the whole message object), `message` the OutgoingMessage.
+Member = namedtuple('Member', 'key wire message')
+
+#: One request: `params` what its messages share (None when each carries its own), `members` its
+#: :data:`Member` objects, recipients distinct.
 Batch = namedtuple('Batch', 'params members')
 
-def plan(messages, sendmsg_params):
-    """Split messages into batches, and pick out those that cannot be sent.
+# Errors that refuse one message before anything is sent: it cannot be sent as given.
+_UNSENDABLE = (ClickatellParameterError, ClickatellProviderError)
 
-    :param messages: :class:`smsframework.OutgoingMessage` objects, each at most once
-    :param sendmsg_params: a function from a message to its ``sendmsg`` parameters (with `to`)
-    :returns: (batches in the order of the messages' first appearance, [(message, error)] for messages
-        refused before sending)
-    :raises TypeError: what `sendmsg_params` raises for a message that is not an OutgoingMessage or has
-        a body that is not a string (a bug in the caller: nothing is sent)
+
+class Planner:
+    """How one API's messages are packed into requests and sent. Subclasses say how.
+
+    :param message_params: the client's function from an OutgoingMessage to its wire parameters
+    :param send: the client's function that sends one :data:`Batch` (see the subclasses)
+    :param int per_request: the most messages (or recipients) one request may carry
     """
-    groups = {}  # wire key -> (params, [(recipient, message)]); dicts keep the order of first appearance
-    refused = []
-    for message in messages:
-        try:
-            params = dict(sendmsg_params(message))
-            recipient = _recipient(params.pop('to', None))
-        except (ClickatellParameterError, ClickatellProviderError) as e:
-            refused.append((message, e))
-            continue
-        groups.setdefault(_wire_key(params), (params, []))[1].append((recipient, message))
 
-    batches = []
-    for params, members in groups.values():
+    def __init__(self, message_params, send, per_request):
+        self.message_params = message_params
+        self._send = send
+        self.per_request = per_request
+
+    def plan(self, messages):
+        """Pack messages into batches, and pick out those that cannot be sent.
+
+        :returns: (batches, [(message, error)] for the messages refused before sending)
+        :raises TypeError: what `message_params` raises for a body that is not a string (a bug in the
+            caller: nothing is sent)
+        """
+        members, refused = [], []
+        for message in messages:
+            try:
+                members.append(self.member(message))
+            except _UNSENDABLE as e:
+                refused.append((message, e))
+        return self.pack(members), refused
+
+    def member(self, message):
+        """The :data:`Member` of a message.
+
+        :raises ClickatellParameterError: a message that cannot be sent as given
+        """
+        raise NotImplementedError
+
+    def pack(self, members):
+        """Batches for members (a plan, or the messages a rate limit refused, to send again)."""
+        raise NotImplementedError
+
+    def send(self, batch):
+        """Send one batch: a result per member, in order, each with `msgid` and `error`."""
+        raise NotImplementedError
+
+    def _chunks(self, members):
+        """Members in requests of at most `per_request`, no recipient twice in one request, in order."""
+        batches = []
         for round_ in _rounds(members):
-            for start in range(0, len(round_), const.MAX_RECIPIENTS_PER_POST):
-                batches.append(Batch(params, round_[start:start + const.MAX_RECIPIENTS_PER_POST]))
-    return batches, refused
+            for start in range(0, len(round_), self.per_request):
+                batches.append(round_[start:start + self.per_request])
+        return batches
 
 
-def run(batches, send, workers=const.BULK_WORKERS):
+class SameTextPlanner(Planner):
+    """One text to many recipients per request: legacy ``sendmsg``, Platform ``POST /messages``.
+
+    :param send: ``send(params, recipients)``: the client's multi-recipient send
+    :param recipient: the recipient (digits) from the `to` of a message's parameters
+    :param wire_key: what of the parameters goes on the wire, as a hashable value: messages with the same
+        key share requests
+    """
+
+    def __init__(self, message_params, send, per_request, recipient, wire_key):
+        super().__init__(message_params, send, per_request)
+        self._recipient = recipient
+        self._wire_key = wire_key
+
+    def member(self, message):
+        params = dict(self.message_params(message))
+        return Member(self._recipient(params.pop('to', None)), params, message)
+
+    def pack(self, members):
+        groups = {}  # wire key -> [member]; dicts keep the order of first appearance
+        for member in members:
+            groups.setdefault(self._wire_key(member.wire), []).append(member)
+        return [Batch(chunk[0].wire, chunk) for group in groups.values() for chunk in self._chunks(group)]
+
+    def send(self, batch):
+        return self._send(batch.params, [member.key for member in batch.members])
+
+
+class MixedPlanner(Planner):
+    """Each message its own object, any texts in one request: One API ``POST /v1/message``.
+
+    :param send: ``send(objects)``: the client's send of several message objects
+    """
+
+    def member(self, message):
+        wire = self.message_params(message)
+        key = digits(str(wire.get('to', '')))
+        if not key:  # ``.params(to=...)`` may have replaced the recipient
+            raise ClickatellParameterError('a message needs one recipient phone number, not {!r}'.format(
+                wire.get('to')))
+        return Member(key, wire, message)
+
+    def pack(self, members):
+        return [Batch(None, chunk) for chunk in self._chunks(members)]
+
+    def send(self, batch):
+        return self._send([member.wire for member in batch.members])
+
+
+def legacy_recipient(to):
+    """The recipient of a message as one legacy sendmsg of many carries it: its digits.
+
+    :raises ClickatellParameterError: no number, or several
+    """
+    to = '' if to is None else str(to)
+    if to.isdigit() and to.isascii():  # as OutgoingMessage leaves it: the common case, made quick
+        return to
+    if ',' in to:
+        raise ClickatellParameterError('a message goes to one number, not {!r}'.format(to))
+    number = digits(to)
+    if not number:
+        raise ClickatellParameterError('a message needs a recipient phone number, not {!r}'.format(to))
+    return number
+
+
+def form_key(params):
+    """What of legacy form parameters goes over the wire, whatever the dict's order or the values' types
+    (True and 1 are both "1")."""
+    return tuple(sorted((str(name), str(int(value) if isinstance(value, bool) else value))
+                        for name, value in params.items() if value is not None))
+
+
+def _rounds(members):
+    """Split members so that no list holds a recipient twice: the n-th occurrence of each number goes into
+    the n-th list. The order of the messages is kept within each list."""
+    rounds = []
+    seen = {}
+    for member in members:
+        n = seen.get(member.key, 0)
+        seen[member.key] = n + 1
+        if n == len(rounds):
+            rounds.append([])
+        rounds[n].append(member)
+    return rounds
+
+
+# The runner
+
+def run(batches, planner, workers=const.BULK_WORKERS, time_limit=const.BULK_TIME_LIMIT):
     """Send batches on up to `workers` threads, writing each outcome into its messages as it arrives.
 
     Each message of a completed request gets its result at once, in the worker thread that read the
@@ -54,23 +192,39 @@ def run(batches, send, workers=const.BULK_WORKERS):
     request that failed as a whole). A failure that is not about its messages (authentication, credit,
     the network, ...) stops the batches not yet started; their messages are left as they are.
 
+    Rate limits: a message refused for the rate (:func:`~smsframework_clickatell.error.is_rate_limited`,
+    per message or for the whole request) keeps the refusal as ``meta['error']`` and is sent again, before
+    the messages not yet sent and packed with the others refused, after the answer's ``Retry-After`` or a
+    backoff (:func:`~smsframework_clickatell.transport.ratelimit.refusal_delay`); meanwhile no request
+    starts. The number of requests at once is halved (at least one) at the first refusal of each window
+    and grows again by one per window of accepted requests, up to `workers`. Once `time_limit` seconds
+    have passed (or a wait would end after it), no request starts: refused messages keep their refusal,
+    and messages never sent get a :class:`~smsframework_clickatell.error.ClickatellTimeLimitError`. A
+    message that may have been accepted is never sent again.
+
     The calling thread only waits, so an exception raised in it while requests are in flight (a signal
     handler, Celery's soft time limit, ``KeyboardInterrupt``) cannot lose an outcome: every request that
     completed has already written its messages; the messages of the requests in flight get a
-    :class:`ClickatellResponseError` saying they may or may not have been sent; the rest stay untouched.
-    Then the exception propagates. The requests in flight are left to finish in their threads (each is
-    bounded by the transport's time-out); what they answer is logged, not written, so that the messages
-    do not change under a caller that is already handling the interrupt.
+    :class:`ClickatellResponseError` saying they may or may not have been sent; the rest stay as they are
+    (untouched, or with the refusal of their last attempt). Then the exception propagates. The requests in
+    flight are left to finish in their threads (each is bounded by the transport's time-out); what they
+    answer is logged, not written, so that the messages do not change under a caller that is already
+    handling the interrupt.
 
-    :param batches: :data:`Batch` objects; `members` are (key, message) pairs
-    :param send: a function from a batch to a result per member, in order, each with `msgid` and
-        `error` (exactly one of them set), as :data:`~smsframework_clickatell.clients.legacy.SendResult`
+    :param batches: :data:`Batch` objects from `planner`
+    :param planner: the :class:`Planner` that made them (it sends them, and packs refused ones again)
+    :param int workers: the most requests at once
+    :param float time_limit: seconds after which no request starts
     :returns: the first failure that stopped the run, or None
+    :raises ValueError: `workers` or `time_limit` out of range (nothing is sent)
     :raises: whatever interrupted the calling thread, once the messages are updated as above
     """
     if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
         raise ValueError('workers must be a positive int, not {!r}'.format(workers))
-    state = _Run(batches, send)
+    if (isinstance(time_limit, bool) or not isinstance(time_limit, numbers.Real)
+            or not (time_limit > 0 and math.isfinite(time_limit))):
+        raise ValueError('time_limit must be positive and finite seconds, not {!r}'.format(time_limit))
+    state = _Run(batches, planner, workers, time_limit, ratelimit.clock)
     try:
         # Even one batch goes to a worker: the calling thread must never be inside a request, where an
         # interrupt would land in the HTTP stack with the request's fate unknown.
@@ -83,71 +237,99 @@ def run(batches, send, workers=const.BULK_WORKERS):
     return state.failure
 
 
-#: How long the calling thread waits at a time: on platforms where a blocked lock cannot be interrupted
-#: (Windows), a signal handler runs within this time.
+#: How long the calling thread, or an idle worker, waits at a time: on platforms where a blocked lock
+#: cannot be interrupted (Windows), a signal handler runs within this time.
 _POLL_SECONDS = 0.5
 
 
 class _Run:
-    """The shared state of one :func:`run`: batches to start, batches in flight, and the outcome."""
+    """The shared state of one :func:`run`, guarded by one condition."""
 
-    def __init__(self, batches, send):
-        self._send = send
+    def __init__(self, batches, planner, workers, time_limit, clock):
+        self._planner = planner
+        self._clock = clock
         self._pending = deque(batches)
-        self._in_flight = {}       # token -> batch
+        self._refused = []          # members a rate limit refused, to pack and send again
+        self._in_flight = {}        # token -> (batch, window in which it started)
         self._condition = threading.Condition()
-        self._stopped = False      # start no more requests: a failure, or the caller was interrupted
-        self._abandoned = False    # the caller was interrupted: answers read now are logged, not written
+        self._stopped = False       # start no more requests: a failure, the time limit, or an interrupt
+        self._abandoned = False     # the caller was interrupted: answers read now are logged, not written
+        self._deadline = clock.now() + time_limit
+        self._time_limit = time_limit
+        # AIMD: requests allowed at once (a float: it grows by 1/limit per accepted request, so by one
+        # per window), halved once per window of refusals; the window counts the halvings.
+        self._max = workers
+        self._limit = float(workers)
+        self._window = 0
+        self._refusals = 0          # windows of refusals in a row, for the exponential backoff
+        self._not_before = clock.now()
         self.failure = None
+
+    # Workers
 
     def work(self):
         """A worker thread: take batches until none is left or the run stops."""
         while True:
             with self._condition:
-                if self._stopped or not self._pending:
+                taken = self._take()
+                if taken is None:
+                    self._condition.notify_all()
                     return
-                batch = self._pending.popleft()
-                token = object()
-                self._in_flight[token] = batch
+                token, batch = taken
             outcome = self._attempt(batch)
             with self._condition:
                 try:
-                    del self._in_flight[token]
+                    _, window = self._in_flight.pop(token)
                     if self._abandoned:
                         _log_late(batch, outcome)
                     else:
-                        self._apply(batch, outcome)
+                        self._apply(batch, outcome, window)
                 finally:
                     self._condition.notify_all()
 
-    def wait(self):
-        """Until every request started has ended and none is left to start."""
-        with self._condition:
-            while self._in_flight or (self._pending and not self._stopped):
+    def _take(self):
+        """The next batch to send (with its token, now in flight), or None when this worker is done."""
+        while True:
+            if self._stopped:
+                return None
+            now = self._clock.now()
+            if not self._pending and not self._refused:
+                if not self._in_flight:
+                    return None  # all done
+                self._condition.wait(_POLL_SECONDS)  # an answer may bring refusals to send again
+                continue
+            if now >= self._deadline or self._not_before >= self._deadline:
+                self._expire()
+                return None
+            if now < self._not_before:
+                self._clock.wait(self._condition, self._not_before - now)
+                continue
+            if len(self._in_flight) >= max(1, int(self._limit)):
                 self._condition.wait(_POLL_SECONDS)
-
-    def abandon(self):
-        """The caller was interrupted: start nothing more, and mark the messages in flight as uncertain."""
-        with self._condition:
-            self._stopped = self._abandoned = True
-            for batch in self._in_flight.values():
-                error = ClickatellResponseError(
-                    'send_bulk was interrupted while the request was in flight: the message may or may not '
-                    'have been sent', 'no answer read')
-                for _, message in batch.members:
-                    message.meta['error'] = error
+                continue
+            if self._refused:
+                # Sent again before the rest, packed anew: refusals of several requests may share one.
+                self._pending.extendleft(reversed(self._planner.pack(self._refused)))
+                self._refused = []
+            batch = self._pending.popleft()
+            token = object()
+            self._in_flight[token] = (batch, self._window)
+            return token, batch
 
     def _attempt(self, batch):
         try:
-            return self._send(batch)
+            return self._planner.send(batch)
         except BaseException as e:  # noqa: B036 - a worker must always report back, whatever happens
             return e
 
-    def _apply(self, batch, outcome):
+    def _apply(self, batch, outcome, window):
         if isinstance(outcome, BaseException):
-            for _, message in batch.members:
-                message.meta['error'] = outcome
-            if not isinstance(outcome, ClickatellParameterError):
+            for member in batch.members:
+                member.message.meta['error'] = outcome
+            if is_rate_limited(outcome):
+                self._refused.extend(batch.members)
+                self._refusal(outcome.retry_after, window)
+            elif not isinstance(outcome, ClickatellParameterError):
                 # A parameter the wire encoding cannot carry is this group's fault; anything else
                 # concerns the account or the service: start no more requests.
                 self._stopped = True
@@ -157,11 +339,75 @@ class _Run:
         if len(outcome) != len(batch.members):  # a client bug; never guess which result is whose
             outcome = [_uncertain('the client returned {} results for {} messages'.format(
                 len(outcome), len(batch.members)))] * len(batch.members)
-        for (_, message), result in zip(batch.members, outcome):
+        refused, retry_after = [], None
+        for member, result in zip(batch.members, outcome):
+            meta = member.message.meta
             if result.error is None:
-                message.msgid = result.msgid
+                member.message.msgid = result.msgid
+                meta.pop('error', None)  # the refusal of an earlier attempt
             else:
-                message.meta['error'] = result.error
+                meta['error'] = result.error
+                if is_rate_limited(result.error):
+                    refused.append(member)
+                    if result.error.retry_after is not None:
+                        retry_after = max(retry_after or 0.0, result.error.retry_after)
+        if refused:
+            self._refused.extend(refused)
+            self._refusal(retry_after, window)
+        else:
+            self._accepted()
+
+    def _refusal(self, retry_after, window):
+        """A request came back (partly) refused for the rate: back off, and lower the concurrency."""
+        if window == self._window:
+            # The first refusal among requests started since the last decrease: the others in flight
+            # were sent at the same rate, and must not halve it again.
+            self._limit = max(1.0, self._limit / 2)
+            self._window += 1
+            self._refusals += 1
+        delay = ratelimit.refusal_delay(retry_after, self._refusals - 1, self._clock.jitter())
+        self._not_before = max(self._not_before, self._clock.now() + delay)
+        log.info('Clickatell refused messages for its rate limit: sending them again in %.2f s, at most %d '
+                 'request(s) at once', delay, max(1, int(self._limit)))
+
+    def _accepted(self):
+        self._refusals = 0
+        self._limit = min(float(self._max), self._limit + 1 / self._limit)
+
+    def _expire(self):
+        """The time limit passed: start nothing more; what was never sent says why."""
+        self._stopped = True
+        never = [member for batch in self._pending for member in batch.members]
+        self._pending.clear()
+        if never:
+            error = ClickatellTimeLimitError(
+                'not sent: send_bulk\'s time limit of {:g} s passed first'.format(self._time_limit))
+            for member in never:
+                member.message.meta['error'] = error
+        if self._refused:
+            log.warning('send_bulk\'s time limit of %g s passed: %d message(s) refused for the rate limit are '
+                        'not sent again', self._time_limit, len(self._refused))
+        self._refused = []
+
+    # The calling thread
+
+    def wait(self):
+        """Until every request started has ended and none is left to start."""
+        with self._condition:
+            while self._in_flight or (not self._stopped and (self._pending or self._refused)):
+                self._condition.wait(_POLL_SECONDS)
+
+    def abandon(self):
+        """The caller was interrupted: start nothing more, and mark the messages in flight as uncertain."""
+        with self._condition:
+            self._stopped = self._abandoned = True
+            for batch, _ in self._in_flight.values():
+                error = ClickatellResponseError(
+                    'send_bulk was interrupted while the request was in flight: the message may or may not '
+                    'have been sent', 'no answer read')
+                for member in batch.members:
+                    member.message.meta['error'] = error
+            self._condition.notify_all()
 
 
 class _Uncertain:
@@ -184,38 +430,5 @@ def _log_late(batch, outcome):
         return
     log.warning('send_bulk was interrupted while a request for %d message(s) was in flight; it has since '
                 'been answered: %s', len(batch.members), '; '.join(
-                    '{} {}'.format(message.dst, result.msgid if result.error is None else result.error)
-                    for (_, message), result in zip(batch.members, outcome)))
-
-
-def _recipient(to):
-    """The recipient of a message as one sendmsg of many carries it: its digits."""
-    to = '' if to is None else str(to)
-    if to.isdigit() and to.isascii():  # as OutgoingMessage leaves it: the common case, made quick
-        return to
-    if ',' in to:
-        raise ClickatellParameterError('a message goes to one number, not {!r}'.format(to))
-    digits = ''.join(c for c in to if c.isdigit() and c.isascii())
-    if not digits:
-        raise ClickatellParameterError('a message needs a recipient phone number, not {!r}'.format(to))
-    return digits
-
-
-def _wire_key(params):
-    # What goes over the wire, whatever the dict's order or the values' types (True and 1 are both "1").
-    return tuple(sorted((str(name), str(int(value) if isinstance(value, bool) else value))
-                        for name, value in params.items() if value is not None))
-
-
-def _rounds(members):
-    """Split (recipient, message) pairs so that no list holds a recipient twice: the n-th occurrence of
-    each number goes into the n-th list. The order of the messages is kept within each list."""
-    rounds = []
-    seen = {}
-    for recipient, message in members:
-        n = seen.get(recipient, 0)
-        seen[recipient] = n + 1
-        if n == len(rounds):
-            rounds.append([])
-        rounds[n].append((recipient, message))
-    return rounds
+                    '{} {}'.format(member.message.dst, result.msgid if result.error is None else result.error)
+                    for member, result in zip(batch.members, outcome)))

@@ -90,5 +90,19 @@ MAX_ANSWER_SIZE = 1024 * 1024
 #: Pooled connections kept open per process: at least the number of threads that send at once.
 DEFAULT_POOL_SIZE = 10
 
-#: Requests a bulk send runs at once.
-BULK_WORKERS = 4
+#: Requests a bulk send runs at once, at most (send_bulk's `workers`). 10,000 recipients of one text are
+#: 17 legacy requests: with a request each in flight at once they take one round trip, not five.
+BULK_WORKERS = 20
+
+#: Seconds a bulk send goes on starting requests (send_bulk's `time_limit`): what a rate limit still
+#: refuses then is not sent again, and keeps its refusal as ``meta['error']``.
+BULK_TIME_LIMIT = 600.0
+
+#: Backoff after a rate-limit refusal that gave no ``Retry-After``: the n-th refusal in a row (from 0) waits
+#: between half and all of ``REFUSAL_BACKOFF * 2 ** n`` seconds, at most REFUSAL_BACKOFF_MAX.
+REFUSAL_BACKOFF = 0.25
+REFUSAL_BACKOFF_MAX = 8.0
+
+#: The longest ``Retry-After`` that send() waits for before sending a refused message again; a longer one
+#: is raised at once (send_bulk waits for any, within its time limit).
+REFUSAL_MAX_WAIT = 60.0

@@ -342,3 +342,11 @@ __all__ += ['ClickatellApiError', 'ClickatellApiAuthError', 'ClickatellApiCredit
             'ClickatellApiServerError', 'ClickatellApiRequestError', 'ClickatellApiUnsupportedError',
             'ClickatellApiRefused', 'API_NAMES', 'ONE_API_ERROR_CODES', 'PLATFORM_ERROR_CODES',
             'KEY_API_ERROR_CODES', 'HTTP_STATUS_ERRORS', 'api_error_class', 'is_rate_limited']
+
+
+class ClickatellTimeLimitError(exc.LimitsError):
+    """A message of a bulk send that was not sent because the call's time limit passed first (the account's
+    rate limit held it back): nothing was sent for it, so it may be sent again."""
+
+
+__all__.append('ClickatellTimeLimitError')

@@ -113,37 +113,28 @@ class ClickatellProvider(IProvider):
         message.msgid = self.api.send_message(self.sendmsg_params(message))
         return message
 
-    def send_bulk(self, messages, *, workers=const.BULK_WORKERS):
-        """Send many :class:`smsframework.OutgoingMessage` objects in few requests.
+    def send_bulk(self, messages, *, workers=const.BULK_WORKERS, time_limit=const.BULK_TIME_LIMIT):
+        """Send many :class:`smsframework.OutgoingMessage` objects in few requests, each message updated in
+        place with its `msgid` or ``meta['error']``; ``gateway.onSend`` fires for each sent one. The
+        README's "send_bulk" section is the full description: how each API packs messages (legacy: one
+        text to up to 600 recipients; Platform: up to 200; One API: up to 200 messages of any texts),
+        rate limits, the time limit, failures and interrupts.
 
-        Messages with the same ``sendmsg`` parameters but for the recipient (same text, sender, options
-        and params) go out together, up to 600 recipients per request; up to `workers` requests run at
-        once. Each message is updated in place:
-
-        * sent: `msgid` is Clickatell's apiMsgId, and ``gateway.onSend`` fires for it;
-        * refused: `msgid` stays None and ``meta['error']`` holds the exception: the
-          :class:`ClickatellProviderError` Clickatell answered for that recipient (E105, E121, ...), a
-          :class:`~smsframework_clickatell.error.ClickatellParameterError` or E113 for a message that
-          could not be sent as given, or a
-          :class:`~smsframework_clickatell.error.ClickatellResponseError` when the answer said nothing
-          certain about the recipient (it may or may not have been sent: check before sending again).
-
-        Every message gets `provider` set and `meta` made a dict; a message listed twice is sent once.
-
-        :param messages: a list of OutgoingMessage
-        :param int workers: requests at once, at least 1
-        :returns: `messages`, the same list
-        :raises: what :meth:`send` raises, for a failure that concerns the account or the service
-            rather than a message (authentication, credit, E901, a connection failure, an HTTP error, an
-            answer that cannot be read): the requests not yet started are not sent (their messages keep
-            `msgid` None and have no error), the messages of the failed request get it as
-            ``meta['error']``, and every other message keeps its result and its onSend. An exception
-            from an onSend handler propagates, as from ``Gateway.send``.
+        :param messages: OutgoingMessage objects (any iterable); one listed twice is sent once
+        :param int workers: the most requests at once (halved while a rate limit refuses)
+        :param float time_limit: seconds after which no request starts (messages refused for the rate
+            limit then keep their refusal as ``meta['error']``)
+        :returns: `messages`, as a list
+        :raises: what :meth:`send` raises, for a failure that concerns the account or the service rather
+            than a message: requests not yet started are not sent, the failed request's messages get it
+            as ``meta['error']``, every other message keeps its result and its onSend. An exception from
+            an onSend handler propagates, as from ``Gateway.send``.
         :raises BaseException: whatever interrupts the calling thread meanwhile (a signal handler,
             ``KeyboardInterrupt``), once every message is updated: the messages of the requests in flight
             get a ClickatellResponseError saying they may or may not have been sent, those never started
-            are left untouched, and onSend has fired for the sent ones (see the README)
+            are left untouched, and onSend has fired for the sent ones
         :raises TypeError: a message whose body is not a string (before anything is sent)
+        :raises ValueError: `workers` or `time_limit` out of range (before anything is sent)
         """
         if not isinstance(messages, list):
             messages = list(messages)
@@ -155,11 +146,12 @@ class ClickatellProvider(IProvider):
                 message.meta = {}
             message.meta.pop('error', None)  # left from an earlier attempt
 
-        batches, refused = bulk.plan(unique, self.api.message_params)
+        planner = self.api.bulk_planner()
+        batches, refused = planner.plan(unique)
         for message, error in refused:
             message.meta['error'] = error
         try:
-            failure = bulk.run(batches, self._send_batch, workers)
+            failure = bulk.run(batches, planner, workers, time_limit)
         except BaseException:
             # Interrupted (a signal handler, a time limit): every message is already updated (see
             # bulk.run). Let the application hear of the sent ones, as it would have, then let the
@@ -173,9 +165,6 @@ class ClickatellProvider(IProvider):
         if failure is not None:
             raise failure
         return messages
-
-    def _send_batch(self, batch):
-        return self.api.send_multi(batch.params, [recipient for recipient, _ in batch.members])
 
     def _on_send_each(self, messages):
         # Hooks run in the caller's thread once every message is updated, so that a failing hook

@@ -7,13 +7,15 @@ or :data:`HANG` (read the request, answer nothing until the server stops). Conne
 once (``peak``), so a test can see that a client really overlaps its requests.
 """
 import hashlib
+import json
 import threading
 from collections import Counter, namedtuple
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
 
-#: What the server saw: the path's command (``sendmsg``), the form fields, and the client's port
-#: (the same port means the same connection).
+#: What the server saw: the path's command (``sendmsg``; ``message`` for One API's ``/v1/message``), the
+#: form fields (or the JSON document of a JSON body), and the client's port (the same port means the same
+#: connection).
 Recorded = namedtuple('Recorded', 'command fields port')
 
 #: An answer: the HTTP status, the body and extra headers.
@@ -57,6 +59,14 @@ def clickatell(request):
     if request.command == 'querymsg':
         return answer('ID: {} Status: 004'.format(request.fields['apimsgid']))
     return answer('ERR: 101, Invalid or missing parameters', 200)
+
+
+def one_api(request):
+    """A One API script: accepts every message of a ``POST /v1/message`` (202), apiMessageIds from what was
+    sent (:func:`fake_msgid` of the content and the recipient)."""
+    entries = [{'apiMessageId': fake_msgid(m['content'], m['to']), 'accepted': True, 'to': m['to'], 'error': None}
+               for m in request.fields['messages']]
+    return answer(json.dumps({'messages': entries, 'error': None}), 202)
 
 
 def rendezvous(parties=2, timeout=1.0, then=None):
@@ -155,8 +165,11 @@ class LoopbackServer:
 
             def do_POST(self):
                 length = int(self.headers.get('Content-Length') or 0)
-                body = self.rfile.read(length).decode('ascii')
-                fields = dict(parse_qsl(body, keep_blank_values=True, encoding='iso-8859-1'))
+                body = self.rfile.read(length)
+                if self.headers.get('Content-Type', '').startswith('application/json'):
+                    fields = json.loads(body.decode('utf-8'))
+                else:
+                    fields = dict(parse_qsl(body.decode('ascii'), keep_blank_values=True, encoding='iso-8859-1'))
                 request = Recorded(self.path.rsplit('/', 1)[-1], fields, self.client_address[1])
                 server._record(request)
                 try:
@@ -174,7 +187,7 @@ class LoopbackServer:
                     return
                 data = reply.body.encode('utf-8')
                 self.send_response(reply.status)
-                self.send_header('Content-Type', 'text/plain')
+                self.send_header('Content-Type', 'application/json' if reply.body.startswith('{') else 'text/plain')
                 self.send_header('Content-Length', str(len(data)))
                 for name, value in reply.headers:
                     self.send_header(name, value)

@@ -16,6 +16,7 @@ from ..error import (ClickatellApiError, ClickatellApiUnsupportedError, Clickate
                      ClickatellResponseError, api_error_class)
 from ..phone import digits, is_phone_number
 from ..transport import HiddenStr, Secret, Transport
+from ..transport.ratelimit import send_until_accepted
 from .legacy import expires_minutes, wire_sender  # noqa: F401  (one mapping for every API)
 from .results import Balance, SendResult
 
@@ -137,7 +138,18 @@ class KeyApiClient:
         raise NotImplementedError
 
     def send_message(self, params):
-        """Send one message, given as the wire object :meth:`message_params` made (see each API).
+        """Send one message, given as the wire object :meth:`message_params` made (see each API). A refusal
+        for the rate limit is sent again, within the `retries` budget (see
+        :func:`~smsframework_clickatell.transport.ratelimit.send_until_accepted`).
+
+        :returns: Clickatell's apiMessageId
+        :raises ClickatellApiLimitsError: still refused for the rate limit when the budget is spent
+        :raises: as :meth:`send_once`
+        """
+        return send_until_accepted(lambda: self.send_once(params), self.transport.retries.read_only)
+
+    def send_once(self, params):
+        """Send one message once (see each API).
 
         :returns: Clickatell's apiMessageId
         :raises ClickatellApiError: the request or the message was refused (a message refused alone

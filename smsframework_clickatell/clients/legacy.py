@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 import urllib3
 from urllib3.exceptions import MaxRetryError
 
-from .. import const
+from .. import bulk, const
 from ..error import (ClickatellHTTPError, ClickatellHTTPServerError, ClickatellParameterError,
                      ClickatellProviderError, ClickatellResponseError, concerns_message)
 from ..phone import digits, is_phone_number
@@ -247,6 +247,12 @@ class ClickatellHttpApi:
         fields['to'] = ','.join(recipients)
         text = self._api_request('sendmsg', **fields)
         return match_recipients(text, recipients, mask=self.transport.mask)
+
+    def bulk_planner(self):
+        """How :meth:`~smsframework_clickatell.ClickatellProvider.send_bulk` packs this API's messages: one
+        text and set of options to up to 600 recipients per ``sendmsg``."""
+        return bulk.SameTextPlanner(self.message_params, self.send_multi, const.MAX_RECIPIENTS_PER_POST,
+                                    bulk.legacy_recipient, bulk.form_key)
 
     def get_balance(self):
         """The account's credit.

@@ -4,7 +4,7 @@
 with different texts go in one request (at most 200). An error is an object ``{"code", "description"}``,
 for the whole request (top level) or one message.
 """
-from .. import const
+from .. import bulk, const
 from ..error import ClickatellApiRequestError, ClickatellResponseError
 from ..phone import digits
 from ..status import OneApiStatus
@@ -35,11 +35,16 @@ class OneApiClient(KeyApiClient):
         params.update(message.provider_params)
         return params
 
-    def send_message(self, params):
+    def send_once(self, params):
         [result] = self.send_messages([params])
         if result.error is not None:
             raise result.error
         return result.msgid
+
+    def bulk_planner(self):
+        """How :meth:`~smsframework_clickatell.ClickatellProvider.send_bulk` packs this API's messages: any
+        texts, up to 200 message objects per request."""
+        return bulk.MixedPlanner(self.message_params, self.send_messages, const.MAX_MESSAGES_PER_REQUEST)
 
     def send_messages(self, objects):
         """One ``POST /v1/message`` of up to 200 message objects (texts may differ); never retried once it

@@ -4,7 +4,9 @@
 ``errorDescription`` fields, for the whole request (top level) or one recipient; HTTP 200 may carry
 them, so the body is read whatever the status.
 """
-from .. import const
+import json
+
+from .. import bulk, const
 from ..error import ClickatellParameterError, ClickatellResponseError
 from ..phone import digits
 from ..status import platform_status
@@ -38,7 +40,7 @@ class PlatformClient(KeyApiClient):
         params.update(message.provider_params)
         return params
 
-    def send_message(self, params):
+    def send_once(self, params):
         params = dict(params)
         to = params.pop('to', None)
         recipients = to if isinstance(to, list) else [to]
@@ -73,6 +75,12 @@ class PlatformClient(KeyApiClient):
         _, document = self.call('POST', 'messages', what='messages', read_only=False, payload=body)
         return self.match(document, recipients, recipients, 'messages',
                           lambda entry: digits(str(entry.get('to') or '')) or None)
+
+    def bulk_planner(self):
+        """How :meth:`~smsframework_clickatell.ClickatellProvider.send_bulk` packs this API's messages: one
+        text and set of options to up to 200 recipients per request."""
+        return bulk.SameTextPlanner(self.message_params, self.send_to_many, const.MAX_MESSAGES_PER_REQUEST,
+                                    _one_recipient, _json_key)
 
     def request_error(self, document, http_status, retry_after=None):
         document = document or {}
@@ -116,3 +124,17 @@ class PlatformClient(KeyApiClient):
                                           self.transport.mask(str(document)[:300]))
         return platform_status(code, name, msgid=msgid, rtime=milliseconds_to_utc(document.get('timestamp')),
                                meta={'status': name, 'statusCode': code})
+
+
+def _one_recipient(to):
+    """The recipient of a message's body (``"to": [digits]``; ``.params(to=...)`` may have replaced it)."""
+    number = to[0] if isinstance(to, list) and len(to) == 1 else to
+    number = digits(str(number)) if isinstance(number, (str, int)) and not isinstance(number, bool) else ''
+    if not number:
+        raise ClickatellParameterError('a message goes to one recipient phone number, not {!r}'.format(to))
+    return number
+
+
+def _json_key(params):
+    """What of a body goes over the wire: messages with the same key share requests."""
+    return json.dumps(params, sort_keys=True, ensure_ascii=False, allow_nan=False)
