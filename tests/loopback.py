@@ -1,8 +1,9 @@
 """A Clickatell-like HTTP(S) server on 127.0.0.1, in a thread of the test process.
 
 Each request is recorded (command, form fields, the client's port) and answered as the server's
-`script` says: a :class:`Reply`, :data:`DROP` (read the request, close the connection without a word)
-or :data:`HANG` (read the request, answer nothing until the server stops). Connections are kept alive
+`script` says: a :class:`Reply`, :data:`DROP` (read the request, close the connection without a word),
+:data:`HANG` (read the request, answer nothing until the server stops) or :class:`Held` (hold the
+request until the server is released or stops, then give its reply). Connections are kept alive
 (HTTP/1.1), as Clickatell's are, so connection reuse is real. The server counts the requests it holds at
 once (``peak``), so a test can see that a client really overlaps its requests.
 """
@@ -24,6 +25,9 @@ Reply.__new__.__defaults__ = (200, '', ())
 
 DROP = 'drop'
 HANG = 'hang'
+
+#: Hold the request until :meth:`LoopbackServer.release` (or the server stops), then answer `reply`.
+Held = namedtuple('Held', 'reply')
 
 
 def answer(body, status=200, headers=()):
@@ -77,13 +81,19 @@ def rendezvous(parties=2, timeout=1.0, then=None):
     time-out alone, and the server's ``peak`` stays 1.
     """
     barrier = threading.Barrier(parties)
+    arrived = Counter()
+    lock = threading.Lock()
     then = then or clickatell
 
     def script(request):
-        try:
-            barrier.wait(timeout)
-        except threading.BrokenBarrierError:
-            pass  # a lone request: answer it anyway, the test reads `peak`
+        with lock:
+            first = arrived['all'] < parties
+            arrived['all'] += 1
+        if first:
+            try:
+                barrier.wait(timeout)
+            except threading.BrokenBarrierError:
+                pass  # a lone request: answer it anyway, the test reads `peak`
         return then(request)
     return script
 
@@ -141,6 +151,10 @@ class LoopbackServer:
         self._httpd.server_close()
         self._thread.join(5)
 
+    def release(self):
+        """Let the requests held by HANG (closed without an answer) and :class:`Held` (answered) go."""
+        self._release.set()
+
     def count(self, command):
         return sum(1 for r in self.requests if r.command == command)
 
@@ -185,6 +199,9 @@ class LoopbackServer:
                     server._release.wait(10)
                     self.close_connection = True
                     return
+                if isinstance(reply, Held):
+                    server._release.wait(10)
+                    reply = reply.reply
                 data = reply.body.encode('utf-8')
                 self.send_response(reply.status)
                 self.send_header('Content-Type', 'application/json' if reply.body.startswith('{') else 'text/plain')
