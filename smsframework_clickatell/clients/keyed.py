@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 
 from .. import const
 from ..error import (ClickatellApiError, ClickatellApiUnsupportedError, ClickatellParameterError,
-                     ClickatellResponseError, api_error_class)
+                     ClickatellResponseError)
 from ..phone import digits, is_phone_number
 from ..transport import HiddenStr, Secret, Transport
 from .legacy import expires_minutes, wire_sender  # noqa: F401  (one mapping for every API)
@@ -75,49 +75,67 @@ class KeyApiClient:
     def call(self, method, path, *, what, read_only, payload=None, params=None):
         """Make a JSON call and return its HTTP status and JSON document.
 
+        The document never holds the key: an answer that echoes it has it replaced by ``<hidden>``
+        before anything reads it, so that no exception, log line or traceback frame can show it.
+
         :param payload: the JSON body, or None
         :returns: (HTTP status, the document: a dict, or None for an empty body)
         :raises ClickatellApiError: an error answer for the whole request (of the class its code, or
             without one its HTTP status, means)
         :raises ClickatellResponseError: a body that is not JSON (quoted, without the key), or not an object
+        :raises ClickatellParameterError: a payload that JSON cannot carry (nothing is sent)
         :raises: what :meth:`Transport.request <smsframework_clickatell.transport.Transport.request>` raises
         """
         headers = dict(self._headers)
         body = None
         if payload is not None:
             headers['Content-Type'] = 'application/json'
-            body = json.dumps(payload, ensure_ascii=False, allow_nan=False).encode('utf-8')
-        answer = self.transport.request(method, path, what=what, read_only=read_only, body=body,
-                                        headers=headers, params=params)
-        document = self._document(answer, what)
-        error = self.request_error(document, answer.status, _retry_after(answer.headers.get('Retry-After')))
+            body = _json_body(payload)
+        status, reason, retry_after, document, unreadable = self._exchange(
+            method, path, what=what, read_only=read_only, body=body, headers=headers, params=params)
+        if unreadable is not None:
+            if status >= 300:
+                # The status says more than the body can: an error page of a proxy or of Clickatell.
+                raise ClickatellApiError(None, '{}: {}'.format(reason or 'HTTP error', _quoted(unreadable)),
+                                         api=self.api, http_status=status, retry_after=retry_after)
+            raise ClickatellResponseError('Unexpected answer from Clickatell {} (expected a JSON object)'.format(
+                what), unreadable)
+        error = self.request_error(document, status, retry_after)
+        if error is None and status >= 300 and not has_entries(document):
+            # An error status whose body names no error: the status is all there is to go by.
+            text = reason or 'HTTP error'
+            if document:
+                text += ': ' + _quoted(json.dumps(document, ensure_ascii=False))
+            error = ClickatellApiError(None, text, api=self.api, http_status=status, retry_after=retry_after)
         if error is not None:
             raise error
-        return answer.status, document
+        return status, document
 
-    def _document(self, answer, what):
+    def _exchange(self, method, path, *, what, read_only, body, headers, params):
+        """One call through the transport: (status, reason, retry_after, document, unreadable).
+
+        `document` is the answer's JSON object with the key masked in every string (None for an empty
+        body); `unreadable` is the masked body when it is not a JSON object, else None. The unmasked
+        answer lives only in this frame, which never raises once the answer is in.
+        """
+        answer = self.transport.request(method, path, what=what, read_only=read_only, body=body,
+                                        headers=headers, params=params)
+        retry_after = _retry_after(answer.headers.get('Retry-After'))
         text = answer.text
-        if not text:
-            document = None
-        else:
+        document = None
+        if text:
             try:
                 document = json.loads(text, parse_constant=_no_constant)
-            except ValueError:
+            except (ValueError, RecursionError):
                 document = _UNREADABLE
-        if document is _UNREADABLE or (document is not None and not isinstance(document, dict)):
-            if answer.status >= 400 or answer.status in (301, 302, 303, 307, 308):
-                # The status says more than the body can: an error page of a proxy or of Clickatell.
-                raise ClickatellApiError(None, 'HTTP {} {}: {}'.format(
-                    answer.status, answer.reason, _quoted(self.transport.mask(text))),
-                    api=self.api, http_status=answer.status,
-                    retry_after=_retry_after(answer.headers.get('Retry-After')))
-            raise ClickatellResponseError('Unexpected answer from Clickatell {} (expected a JSON object)'.format(
-                what), self.transport.mask(text))
-        if document is None and answer.status >= 300:
-            raise ClickatellApiError(None, 'HTTP {} {}'.format(answer.status, answer.reason).strip(),
-                                     api=self.api, http_status=answer.status,
-                                     retry_after=_retry_after(answer.headers.get('Retry-After')))
-        return document
+        if document is not None and isinstance(document, dict):
+            try:
+                document = _masked(document, self.transport.mask)
+            except RecursionError:  # nested deeper than any answer of Clickatell's
+                document = _UNREADABLE
+        if document is not None and not isinstance(document, dict):
+            return answer.status, answer.reason, retry_after, None, self.transport.mask(text)
+        return answer.status, answer.reason, retry_after, document, None
 
     def request_error(self, document, http_status, retry_after=None):
         """The error a whole answer reports, or None (each API reads its own error shape)."""
@@ -301,6 +319,30 @@ def milliseconds_to_utc(value):
 
 
 _UNREADABLE = object()
+
+
+def _json_body(payload):
+    """The UTF-8 JSON of a request body (non-ASCII text as it is, not escaped).
+
+    :raises ClickatellParameterError: a value JSON cannot carry (NaN, a lone surrogate)
+    :raises TypeError: a value of a type JSON does not have
+    """
+    try:
+        return json.dumps(payload, ensure_ascii=False, allow_nan=False).encode('utf-8')
+    except (ValueError, UnicodeEncodeError) as e:
+        reason = 'a lone surrogate' if isinstance(e, UnicodeEncodeError) else str(e)
+        raise ClickatellParameterError('the message cannot be sent as JSON: {}'.format(reason)) from None
+
+
+def _masked(value, mask):
+    """A JSON value with `mask` applied to every string in it (object names are left as they are)."""
+    if isinstance(value, str):
+        return mask(value)
+    if isinstance(value, dict):
+        return {name: _masked(item, mask) for name, item in value.items()}
+    if isinstance(value, list):
+        return [_masked(item, mask) for item in value]
+    return value
 
 
 def _no_constant(name):

@@ -8,7 +8,7 @@ from .. import const
 from ..error import ClickatellApiRequestError, ClickatellResponseError
 from ..phone import digits
 from ..status import OneApiStatus
-from .keyed import (KeyApiClient, content, has_entries, message_id, milliseconds_to_utc, recipient,
+from .keyed import (KeyApiClient, content, message_id, milliseconds_to_utc, recipient,
                     wire_sender)
 
 
@@ -76,17 +76,14 @@ class OneApiClient(KeyApiClient):
 
     def request_error(self, document, http_status, retry_after=None):
         error = (document or {}).get('error')
-        if error is None:
-            if http_status >= 400 and not has_entries(document):
-                # An error status with no error in the body: the status is all there is to go by.
-                return self.error(None, 'HTTP {}'.format(http_status), http_status, retry_after)
+        if not error:  # null, or an empty object or text: no error
             return None
         code, text = _error_fields(error)
         return self.error(code, text, http_status, retry_after)
 
     def entry_error(self, entry):
         error = entry.get('error')
-        if error is None:
+        if not error:
             return None
         code, text = _error_fields(error)
         return self.error(code, text)

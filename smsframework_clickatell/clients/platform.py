@@ -8,7 +8,7 @@ from .. import const
 from ..error import ClickatellParameterError, ClickatellResponseError
 from ..phone import digits
 from ..status import platform_status
-from .keyed import (KeyApiClient, content, expires_minutes, has_entries, message_id, milliseconds_to_utc,
+from .keyed import (KeyApiClient, content, expires_minutes, message_id, milliseconds_to_utc,
                     recipient, wire_sender)
 
 
@@ -75,23 +75,20 @@ class PlatformClient(KeyApiClient):
                           lambda entry: digits(str(entry.get('to') or '')) or None)
 
     def request_error(self, document, http_status, retry_after=None):
-        document = document or {}
-        code, text = document.get('errorCode'), document.get('errorDescription') or document.get('error')
-        if code is None and document.get('error') is None:
-            if http_status >= 400 and not has_entries(document):
-                return self.error(None, 'HTTP {}'.format(http_status), http_status, retry_after)
-            return None
-        error = document.get('error')
-        if isinstance(error, str) and document.get('errorDescription'):
-            text = '{} ({})'.format(error, document['errorDescription'])
-        return self.error(code, text, http_status, retry_after)
+        return self._error(document or {}, http_status, retry_after)
 
     def entry_error(self, entry):
-        code = entry.get('errorCode')
-        if code is None and entry.get('error') is None:
+        return self._error(entry)
+
+    def _error(self, fields, http_status=None, retry_after=None):
+        """The error that ``errorCode`` / ``error`` / ``errorDescription`` fields name, or None when
+        they are null or empty; the text is ``error`` and ``errorDescription`` both, when both are given."""
+        code, error, description = (fields.get(name) for name in ('errorCode', 'error', 'errorDescription'))
+        if code in (None, '') and not error:
             return None
-        text = entry.get('errorDescription') or entry.get('error')
-        return self.error(code, text)
+        texts = [str(text) for text in (error, description) if text]
+        text = '{} ({})'.format(*texts) if len(texts) == 2 and texts[0] != texts[1] else (texts[0] if texts else None)
+        return self.error(code, text, http_status, retry_after)
 
     def query_status(self, msgid):
         """A message's status (``GET /public-client/message/status?messageId=``): the
