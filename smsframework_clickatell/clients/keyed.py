@@ -11,9 +11,12 @@ import re
 from collections import Counter, defaultdict
 from datetime import datetime, timezone
 
+import urllib3
+from urllib3.exceptions import MaxRetryError
+
 from .. import const
-from ..error import (ClickatellApiError, ClickatellApiUnsupportedError, ClickatellParameterError,
-                     ClickatellResponseError)
+from ..error import (ClickatellApiError, ClickatellApiLimitsError, ClickatellApiServerError,
+                     ClickatellApiUnsupportedError, ClickatellParameterError, ClickatellResponseError)
 from ..phone import digits, is_phone_number
 from ..transport import HiddenStr, Secret, Transport
 from .legacy import expires_minutes, wire_sender  # noqa: F401  (one mapping for every API)
@@ -78,6 +81,11 @@ class KeyApiClient:
         The document never holds the key: an answer that echoes it has it replaced by ``<hidden>``
         before anything reads it, so that no exception, log line or traceback frame can show it.
 
+        A read (`read_only`) is retried as the transport's policy says (connection failures, time-outs,
+        HTTP 429 and 5xx), and also after an internal error or a rate limit that the body names under
+        another status (One API 19 or 43 with HTTP 200 or 400). A write is retried only when the
+        connection could not be made.
+
         :param payload: the JSON body, or None
         :returns: (HTTP status, the document: a dict, or None for an empty body)
         :raises ClickatellApiError: an error answer for the whole request (of the class its code, or
@@ -91,6 +99,27 @@ class KeyApiClient:
         if payload is not None:
             headers['Content-Type'] = 'application/json'
             body = _json_body(payload)
+        retry = self.transport.retries.read_only if read_only else None
+        while True:
+            try:
+                return self._answer(method, path, what=what, read_only=read_only, body=body, headers=headers,
+                                    params=params)
+            except (ClickatellApiServerError, ClickatellApiLimitsError) as e:
+                # A read refused by an internal error (One API 19, "try again") or a rate limit under an
+                # HTTP status urllib3 does not retry (an HTTP 200 or 400 carrying the code): retried
+                # here, charged to the same policy as an HTTP 5xx. A write never is.
+                if retry is None or e.http_status in const.RETRY_STATUSES:
+                    raise
+                error = e
+            try:
+                retry = retry.increment(method, '/' + path, response=_ERROR_RESPONSE)
+            except MaxRetryError:
+                raise error from None
+            log.warning('Clickatell %s %s answered %s; retrying (%r)', self.api, what, error, retry)
+            retry.sleep()
+
+    def _answer(self, method, path, *, what, read_only, body, headers, params):
+        """One call and its reading (see :meth:`call`)."""
         status, reason, retry_after, document, unreadable = self._exchange(
             method, path, what=what, read_only=read_only, body=body, headers=headers, params=params)
         if unreadable is not None:
@@ -319,6 +348,8 @@ def milliseconds_to_utc(value):
 
 
 _UNREADABLE = object()
+# What Retry.increment is shown for an error answer it did not see: a status it counts.
+_ERROR_RESPONSE = urllib3.HTTPResponse(body=b'', status=200, preload_content=False)
 
 
 def _json_body(payload):
