@@ -266,14 +266,16 @@ class KeyApiClient:
         """The account's balance and its currency (``GET /public-client/balance``).
 
         :rtype: Balance
-        :raises ClickatellApiUnsupportedError: One API: this key cannot read the balance
+        :raises ClickatellApiUnsupportedError: One API: this key cannot read the balance (HTTP 401, 403 or
+            404, or code 41, from an endpoint documented for the Platform only)
         :raises ClickatellResponseError: an answer without a numeric balance
         :raises: otherwise as :meth:`call`
         """
         try:
             _, document = self.call('GET', 'public-client/balance', what='balance', read_only=True)
         except ClickatellApiError as e:
-            if self.api == 'one' and e.http_status in (401, 403, 404):
+            # A key that may not read it (401/403), or no such resource for this key (404, One API 41).
+            if self.api == 'one' and (e.http_status in (401, 403, 404) or e.code == 41):
                 raise ClickatellApiUnsupportedError(
                     e.code, 'this One API key cannot read the balance (Clickatell documents no balance call '
                     'for One API; this one answered HTTP {}: {})'.format(e.http_status, e.message),
@@ -335,6 +337,15 @@ def content(body):
     except UnicodeEncodeError:
         raise ClickatellParameterError('the text holds a lone surrogate, which cannot be sent') from None
     return body
+
+
+def int_code(value):
+    """A code as an int: an int, or its ASCII digits in a string (``"4"``); None for anything else."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().isdigit() and value.strip().isascii():
+        return int(value.strip())
+    return None
 
 
 def milliseconds_to_utc(value):

@@ -8,7 +8,7 @@ from .. import const
 from ..error import ClickatellParameterError, ClickatellResponseError
 from ..phone import digits
 from ..status import platform_status
-from .keyed import (KeyApiClient, content, expires_minutes, message_id, milliseconds_to_utc,
+from .keyed import (KeyApiClient, content, expires_minutes, int_code, message_id, milliseconds_to_utc,
                     recipient, wire_sender)
 
 
@@ -104,8 +104,7 @@ class PlatformClient(KeyApiClient):
         _, document = self.call('GET', 'public-client/message/status', what='message status', read_only=True,
                                 params={'messageId': msgid})
         document = document or {}
-        name, code = document.get('status'), document.get('statusCode')
-        code = code if isinstance(code, int) and not isinstance(code, bool) else None
+        name, code = document.get('status'), int_code(document.get('statusCode'))
         if not isinstance(name, str):
             name = None
         if name is None and code is None:
