@@ -6,6 +6,7 @@ is held only in types whose ``repr()`` hides it: :class:`Secret`, :class:`Hidden
 :class:`HiddenStr`. :func:`mask` removes credentials from a text quoted in an error (an answer that
 echoes the request).
 """
+import json
 from typing import Iterable
 from urllib.parse import quote, quote_plus
 
@@ -53,11 +54,13 @@ class HiddenStr(str):
 
 
 def mask(text: str, secrets: Iterable[Secret]) -> str:
-    """`text` with every credential in `secrets`, as it is or URL-encoded, replaced by ``<hidden>``."""
+    """`text` with every credential in `secrets`, as it is, URL-encoded or JSON-escaped, replaced by
+    ``<hidden>``."""
     for secret in secrets:
         value = secret.value
         if not value:
             continue
-        for form in {value, quote(value, safe=''), quote_plus(value, safe='')}:
+        # As it is, URL-encoded (a form or query echoed), and escaped as in a JSON string.
+        for form in {value, quote(value, safe=''), quote_plus(value, safe=''), json.dumps(value)[1:-1]}:
             text = text.replace(form, _HIDDEN)
     return text
