@@ -62,16 +62,20 @@ class HookRecorder:
 
     def __init__(self, gateway):
         self.messages, self.statuses, self.fail = [], [], None
+        #: Every message and status, in the order the hooks got them.
+        self.calls = []
         gateway.onReceive += self._on_receive
         gateway.onStatus += self._on_status
 
     def _on_receive(self, message):
         self.messages.append(message)
+        self.calls.append(message)
         if self.fail:
             raise self.fail
 
     def _on_status(self, status):
         self.statuses.append(status)
+        self.calls.append(status)
         if self.fail:
             raise self.fail
 
@@ -95,6 +99,18 @@ def receiving_app(**options):
     """
     gateway = Gateway()
     gateway.add_provider('clickatell', ClickatellProvider, api_url=API_URL, **dict(CREDENTIALS, **options))
+    hooks = HookRecorder(gateway)
+    app = Flask(__name__)
+    gateway.receiver_blueprints_register(app, prefix='/sms/')
+    return app.test_client(), hooks
+
+
+def generation_app(api, **options):
+    """As :func:`receiving_app`, for a provider of API generation `api` (``'platform'``, ``'one'``)."""
+    gateway = Gateway()
+    provider = gateway.add_provider('clickatell', ClickatellProvider, api_url=API_URL, **dict(CREDENTIALS, **options))
+    # The receivers follow the generation of the provider's client, which is all this sets.
+    provider.api.api = api
     hooks = HookRecorder(gateway)
     app = Flask(__name__)
     gateway.receiver_blueprints_register(app, prefix='/sms/')
