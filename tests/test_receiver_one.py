@@ -1,9 +1,12 @@
 """Receivers of One API: envelopes of events (incoming messages, status updates, types to come) at either URL."""
+import functools
 import json
 import logging
 from datetime import datetime
 
 import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 from smsframework import IncomingMessage
 
 from smsframework_clickatell.receivers.one import MAX_EVENTS
@@ -177,6 +180,12 @@ def test_an_empty_event_is_acknowledged(app, caplog):
     assert hooks.calls == [] and caplog.records == []
 
 
+def test_an_unknown_type_without_events_is_not_logged(app, caplog):
+    client, hooks = app
+    assert post(client, IM, envelope(moMedia=[], statusIsTyping=None)).status_code == 200
+    assert caplog.records == []
+
+
 # Refusals: 400 with the reason, a warning, no hook called at all
 
 LONE = b'{"event": {"moText": [{"messageId": "m1", "from": "1", "content": "\\ud800"}]}}'
@@ -190,7 +199,8 @@ UNREADABLE = [
     ('no event', {'integrationId': 'x'}, 'missing field event'),
     ('event not an object', {'event': [{'moText': []}]}, 'field event is not an object'),
     ('a known type not a list', {'event': {'moText': {'messageId': 'm1'}}}, 'event: field moText is not a list'),
-    ('an item not an object', {'event': {'messageStatusUpdate': ['m1']}}, 'event.messageStatusUpdate[0] is not an object'),
+    ('an item not an object', {'event': {'messageStatusUpdate': ['m1']}},
+     'event.messageStatusUpdate[0] is not an object'),
     ('no messageId', {'event': {'moText': [mo(1, messageId=None)]}}, 'event.moText[0]: missing field messageId'),
     ('no from', {'event': {'moText': [mo(1, **{'from': None})]}}, 'event.moText[0]: missing field from'),
     ('no content', {'event': {'moText': [mo(1, content=None)]}}, 'event.moText[0]: missing field content'),
@@ -216,6 +226,8 @@ UNREADABLE = [
      'event.moText[0]: field content is not valid UTF-16BE'),
     ('a lone surrogate', LONE, 'JSON field content holds a lone surrogate'),
     ('a name twice', b'{"event": {}, "event": {"moText": []}}', 'the JSON body gives field event twice'),
+    ('a name with a lone surrogate', b'{"event": {"\\udc00x": []}}',
+     "the JSON body has a name with a lone surrogate: '\\udc00x'"),
     ('NaN', b'{"event": {"messageStatusUpdate": [{"messageId": "m1", "statusCode": NaN}]}}',
      'the JSON body holds NaN, which is not a number'),
     ('nested too deeply', DEEP, 'the JSON body nests deeper than 16 levels'),
@@ -283,3 +295,68 @@ def test_receiver_auth(url):
                            headers={'Authorization': basic(*RECEIVER_AUTH)})
     assert response.status_code == 200
     assert len(hooks.calls) == 1
+
+
+# Property: whatever JSON arrives, the answer is 200 or 400, and a 200 called a hook for each item of a
+# known type, a 400 none.
+
+@functools.lru_cache(maxsize=None)
+def one_api_app():
+    """One app for all examples (an app per example would be slow); the hooks are reset per example."""
+    client, hooks = generation_app('one')
+    client.application.testing = True  # an unhandled exception fails the test with its traceback
+    return client, hooks
+
+
+PLAUSIBLE = ['m1', MT_ID, '2799900001', '+27 99 900 0001', '1516217711000', 'UTF-8', 'UTF-16BE', 'ISO-8859-1',
+             'DEVICE_ACK', '5', '%04%1F', 'Gr%FC%DFe', '%D8', 'sms']
+VALUES = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=8),
+                   st.sampled_from(PLAUSIBLE), st.lists(st.integers(), max_size=2),
+                   st.dictionaries(st.sampled_from(['network', 'x']), st.text(max_size=4), max_size=2))
+ITEM_FIELDS = st.sampled_from(['messageId', 'from', 'to', 'content', 'charset', 'timestamp', 'statusCode', 'status',
+                               'channel', 'relatedMessageId', 'clientMessageId', 'sms', 'other'])
+# Readable items, as they are or with a field or two changed, so that 200s with hooks are common too.
+READABLE_MO = st.sampled_from([mo(1), mo(2, charset='UTF-16BE', content='%04%1F'), {'messageId': 'm', 'from': '1',
+                                                                                   'content': ''}])
+READABLE_STATUS = st.sampled_from([status(5, 'DEVICE_ACK'), status(None, 'READ'), status(7, None)])
+
+
+def changed(items):
+    """Items drawn from `items`, with up to two fields set to anything."""
+    changes = st.dictionaries(ITEM_FIELDS, VALUES, max_size=2)
+    return st.builds(lambda item, change: dict(item, **change), items, changes)
+
+
+READABLE = st.one_of(READABLE_MO, READABLE_STATUS)
+ITEM = st.one_of(changed(READABLE), st.dictionaries(ITEM_FIELDS, VALUES, max_size=10), VALUES)
+EVENTS = st.dictionaries(st.sampled_from(['moText', 'messageStatusUpdate', 'moMedia', 'statusIsTyping']),
+                         st.one_of(st.lists(ITEM, max_size=3), st.lists(READABLE, max_size=3), VALUES), max_size=3)
+# Envelopes whose items are mostly readable.
+LIKELY = st.fixed_dictionaries({'event': st.fixed_dictionaries({}, optional={
+    'moText': st.lists(st.one_of(READABLE_MO, READABLE_MO, changed(READABLE_MO)), max_size=3),
+    'messageStatusUpdate': st.lists(st.one_of(READABLE_STATUS, READABLE_STATUS, changed(READABLE_STATUS)), max_size=3),
+    'moMedia': st.lists(ITEM, max_size=2),
+})})
+ENVELOPES = st.one_of(
+    LIKELY,
+    LIKELY,
+    st.fixed_dictionaries({'event': EVENTS}),
+    st.fixed_dictionaries({'event': EVENTS}, optional={'integrationId': VALUES, 'integrationName': VALUES}),
+    VALUES)
+
+
+@settings(max_examples=300, deadline=None)
+@given(url=st.sampled_from([IM, STATUS]), document=ENVELOPES)
+def test_any_envelope_gets_200_with_a_hook_per_known_item_or_400_with_none(url, document):
+    client, hooks = one_api_app()
+    del hooks.calls[:], hooks.messages[:], hooks.statuses[:]
+    response = post(client, url, json.dumps(document).encode('utf-8'))
+    assert response.status_code in (200, 400)
+    # The spread shows with --hypothesis-show-statistics.
+    event('answer {}, {} hook calls'.format(response.status_code, min(len(hooks.calls), 2)))
+    if response.status_code == 200:
+        events = document['event']
+        known = [item for kind in ('moText', 'messageStatusUpdate') for item in events.get(kind) or []]
+        assert len(hooks.calls) == len(known)
+    else:
+        assert hooks.calls == []

@@ -1,10 +1,13 @@
 """Receivers of a Platform SMS integration: status and reply callbacks, GET query or POST JSON."""
+import functools
 import json
 import logging
 from datetime import datetime
 from urllib.parse import urlencode
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from smsframework import IncomingMessage, MessageAccepted, MessageDelivered, MessageError, MessageExpired
 
 from smsframework_clickatell import ClickatellMessageStatus
@@ -261,3 +264,38 @@ def test_other_methods_get_405(app):
     client, hooks = app
     assert client.put(STATUS + '?messageId=abc&statusCode=4').status_code == 405
     assert hooks.calls == []
+
+
+# Property: whatever fields arrive, by GET or as JSON, the answer is 200 with one hook call or 400 with none.
+
+@functools.lru_cache(maxsize=None)
+def platform_app():
+    """One app for all examples (an app per example would be slow); the hooks are reset per example."""
+    client, hooks = generation_app('platform')
+    client.application.testing = True  # an unhandled exception fails the test with its traceback
+    return client, hooks
+
+
+PLAUSIBLE = ['abc', '4bd8b2a0e7e6d1a3c2b0a2f5e6d7c8b9', '2799900001', '+27 99 900', '1516217711000', 'UTF-8',
+             'UTF-16BE', 'ISO-8859-1', 'RECEIVED_BY_RECIPIENT', '4', '%04%1F', 'Gr%FC%DFe', '%D8', '']
+SCALARS = st.one_of(st.text(max_size=8), st.sampled_from(PLAUSIBLE), st.integers(), st.floats(allow_nan=False))
+NAMES = st.sampled_from(['messageId', 'replyMessageId', 'fromNumber', 'toNumber', 'text', 'charset', 'timestamp',
+                         'statusCode', 'status', 'to', 'from', 'udh', 'keyword', 'other'])
+# Readable pushes with up to three fields set to anything.
+BASES = st.sampled_from([{'messageId': 'abc', 'statusCode': 4}, {'messageId': 'abc', 'fromNumber': '1', 'text': 'hi'},
+                         dict(REPLY_PUSH, text='%04%1F', charset='UTF-16BE'), STATUS_PUSH])
+PUSHES = st.builds(lambda base, change: dict(base, **change), BASES, st.dictionaries(NAMES, SCALARS, max_size=3))
+
+
+@settings(max_examples=300, deadline=None)
+@given(url=st.sampled_from([IM, STATUS]), push=PUSHES, as_json=st.booleans(),
+       extra=st.one_of(st.none(), st.booleans(), st.lists(st.integers(), max_size=2)))
+def test_any_push_gets_200_with_one_hook_call_or_400_with_none(url, push, as_json, extra):
+    client, hooks = platform_app()
+    del hooks.calls[:], hooks.messages[:], hooks.statuses[:]
+    if as_json:
+        response = post_json(client, url, dict(push, extra=extra))  # an unknown field of any type
+    else:
+        response = client.get(url + '?' + urlencode({key: str(value) for key, value in push.items()}))
+    assert response.status_code in (200, 400)
+    assert len(hooks.calls) == (1 if response.status_code == 200 else 0)

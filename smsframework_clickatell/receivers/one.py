@@ -115,7 +115,8 @@ def parse_envelope(method, query, mimetype, body):
     for kind, entries in event.values.items():
         read = EVENT_READERS.get(kind)
         if read is None:
-            ignored[kind] = counts[kind]
+            if counts[kind]:
+                ignored[kind] = counts[kind]
             continue
         if entries is None:
             continue
