@@ -1,9 +1,11 @@
 """The smsframework provider: turns smsframework messages into Clickatell calls, through the wire client
 of the account's API generation."""
-from smsframework import IProvider
+from smsframework import IProvider, exc
 
 from . import bulk, const
 from .clients import CLIENTS
+from .error import API_NAMES
+from .transport import Secret
 from .receivers.auth import BasicCredentials
 from .status import ClickatellMessageStatus  # noqa: F401  (kept importable from here, as in 1.0 previews)
 
@@ -44,6 +46,10 @@ class ClickatellProvider(IProvider):
     def __init__(self, gateway, name, api_id=None, user=None, password=None, https=False, *, api_key=None,
                  api=None, api_url=None, timeout=const.DEFAULT_TIMEOUT, verify=True,
                  retries=const.DEFAULT_RETRIES, pool_size=const.DEFAULT_POOL_SIZE, receiver_auth=None):
+        # Credentials become Secrets at once: from here on, no frame local (which error trackers record
+        # with a traceback) holds one in the clear.
+        password = None if password is None else Secret(password)
+        api_key = None if api_key is None else Secret(api_key)
         super().__init__(gateway, name)
         legacy = {key: value for key, value in zip(_LEGACY_CREDENTIALS, (api_id, user, password))
                   if value is not None}
@@ -81,7 +87,7 @@ class ClickatellProvider(IProvider):
         return self.clients[api]
 
     def __repr__(self):
-        return '<{} {!r} {!r}>'.format(type(self).__name__, self.name, self.api)
+        return '<{} {!r} {!r}>'.format(type(self).__name__, getattr(self, 'name', None), getattr(self, 'api', None))
 
     def close(self):
         """Close the pooled connections to Clickatell."""
@@ -191,6 +197,14 @@ class ClickatellProvider(IProvider):
     #: The 0.0.x name of :meth:`get_balance`.
     getbalance = get_balance
 
+    def get_balance_details(self):
+        """The balance and its currency: a :class:`~smsframework_clickatell.clients.Balance` ``(amount,
+        currency)``; the legacy API names no currency (None).
+
+        :raises: as :meth:`get_balance`
+        """
+        return self.api.get_balance_details()
+
     def query_status(self, msgid):
         """Ask Clickatell for a message's status (``querymsg``): for when status callbacks are not set
         up, or one was lost. Clickatell knows messages for about six days. The gateway's onStatus is not
@@ -213,8 +227,13 @@ class ClickatellProvider(IProvider):
         :param str command: ``querymsg``, ``getmsgcharge``, ``delmsg``, ...
         :param params: the command's parameters
         :returns: Clickatell's answer, as text
+        :raises smsframework.exc.UnsupportedError: the provider uses a key-based API (these commands are
+            the legacy API's)
         :raises: as :meth:`send`; a single-line ``ERR:`` answer raises its ClickatellProviderError
         """
+        if self.api.api != 'legacy':
+            raise exc.UnsupportedError('api_request runs commands of the legacy HTTP API; this provider uses '
+                                       '{}'.format(API_NAMES[self.api.api]))
         return self.api.request(command, params)
 
     # Receiving

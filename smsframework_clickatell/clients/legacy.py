@@ -7,7 +7,7 @@ the shared :class:`~smsframework_clickatell.transport.Transport`.
 """
 import logging
 import re
-from collections import defaultdict, namedtuple
+from collections import defaultdict
 from urllib.parse import urlencode
 
 import urllib3
@@ -19,7 +19,8 @@ from ..error import (ClickatellHTTPError, ClickatellHTTPServerError, ClickatellP
 from ..phone import digits, is_phone_number
 from ..status import ClickatellMessageStatus
 from ..text import encode_text
-from ..transport import HiddenBytes, Secret, Transport, checked_timeout, resolve_verify  # noqa: F401
+from ..transport import HiddenBytes, Secret, Transport
+from .results import Balance, SendResult
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +33,6 @@ CREDENTIAL_PARAMS = frozenset(('api_id', 'user', 'password', 'session_id'))
 _FORM_HEADERS = {'Content-Type': 'application/x-www-form-urlencoded'}
 # A message id as Clickatell writes it (32 hex digits; simulators use other letters and digits).
 _MSGID = re.compile(r'[\w-]{1,64}\Z')
-
-#: What a multi-recipient ``sendmsg`` says about one recipient: its apiMsgId, or the error (a
-#: :class:`ClickatellProviderError`, or a :class:`ClickatellResponseError` when the answer says
-#: nothing certain about it); exactly one of `msgid` and `error` is set.
-SendResult = namedtuple('SendResult', 'to msgid error')
 
 # "KEY: value" pairs; several on one line ("ID: abc To: 2799900001"). A key is a word at the start of
 # the line or after white space, followed by a colon.
@@ -100,12 +96,12 @@ class ClickatellHttpApi:
     api = 'legacy'
 
     def __init__(self, api_id, user, password, *, base_url=const.HTTP_BASE_URL, **options):
-        credentials = (('api_id', api_id), ('user', user), ('password', password))
-        for name, value in credentials:
+        password = Secret(password)  # at once: no frame local holds it in the clear
+        for name, value in (('api_id', api_id), ('user', user)):
             _check_credential(name, value)
+        _check_credential('password', password)
         self.api_id = str(api_id)
         self.user = str(user)
-        password = Secret(password)
         # The credentials' share of every form body, encoded once; a Secret, so it shows nowhere.
         self._credentials_form = Secret(urlencode(
             (('api_id', self.api_id), ('user', self.user), ('password', password.value)),
@@ -119,8 +115,10 @@ class ClickatellHttpApi:
         return const.HTTPS_BASE_URL if https else const.HTTP_BASE_URL
 
     def __repr__(self):
+        # getattr: a repr may be asked for before __init__ is done (a traceback's frame locals).
         return '<{} api_id={!r} user={!r} base_url={!r}>'.format(
-            type(self).__name__, self.api_id, self.user, self.base_url)
+            type(self).__name__, getattr(self, 'api_id', None), getattr(self, 'user', None),
+            getattr(self, 'base_url', None))
 
     @property
     def timeout(self):
@@ -263,6 +261,14 @@ class ClickatellHttpApi:
             raise ClickatellResponseError('Unreadable credit from Clickatell getbalance',
                                           fields['Credit']) from None
 
+    def get_balance_details(self):
+        """The account's credit, as a :data:`~smsframework_clickatell.clients.results.Balance` without a
+        currency (the legacy API counts credits).
+
+        :raises: as :meth:`request_fields`
+        """
+        return Balance(self.get_balance(), None)
+
     def query_message(self, apimsgid):
         """The status code of a message (``querymsg``).
 
@@ -351,9 +357,13 @@ _ERR_901_RESPONSE = urllib3.HTTPResponse(body=b'', status=200, preload_content=F
 
 
 def _check_credential(name, value):
-    if value is None or str(value) == '':
+    """Refuse a credential that is empty or cannot be sent; the message names it, never shows it."""
+    # Only booleans as locals: this frame is in the traceback of the ValueError.
+    empty = value is None or str(value.value if isinstance(value, Secret) else value) == ''
+    if empty:
         raise ValueError('{} is required for the legacy API'.format(name))
-    if not _latin1(value):
+    sendable = _latin1(value.value if isinstance(value, Secret) else value)
+    if not sendable:
         raise ValueError('{} has characters that cannot be sent as ISO-8859-1'.format(name))
 
 
