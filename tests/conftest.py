@@ -10,6 +10,8 @@ from .loopback import LoopbackServer
 
 API_URL = 'https://clickatell.test'
 CREDENTIALS = {'api_id': '3456789', 'user': 'alice', 'password': 'S3cr3t-pa55'}
+#: The key of a One API set-up or Platform integration, for providers of the newer APIs.
+API_KEY = 'k3y-0f-th3-integration'
 #: The callback user name and password set in Clickatell's console, for `receiver_auth`.
 RECEIVER_AUTH = ('clickatell-callback', 'R3ceiver-pa55')
 
@@ -106,11 +108,9 @@ def receiving_app(**options):
 
 
 def generation_app(api, **options):
-    """As :func:`receiving_app`, for a provider of API generation `api` (``'platform'``, ``'one'``)."""
+    """As :func:`receiving_app`, for a provider with an API key of generation `api` (``'platform'``, ``'one'``)."""
     gateway = Gateway()
-    provider = gateway.add_provider('clickatell', ClickatellProvider, api_url=API_URL, **dict(CREDENTIALS, **options))
-    # The receivers follow the generation of the provider's client, which is all this sets.
-    provider.api.api = api
+    gateway.add_provider('clickatell', ClickatellProvider, api_key=API_KEY, api=api, api_url=API_URL, **options)
     hooks = HookRecorder(gateway)
     app = Flask(__name__)
     gateway.receiver_blueprints_register(app, prefix='/sms/')

@@ -360,3 +360,9 @@ def test_any_envelope_gets_200_with_a_hook_per_known_item_or_400_with_none(url, 
         assert len(hooks.calls) == len(known)
     else:
         assert hooks.calls == []
+
+
+def test_an_api_key_alone_means_one_api_and_its_receivers():
+    client, hooks = generation_app(None)
+    assert post(client, STATUS, envelope(moText=[mo(1)])).status_code == 200
+    assert [seen(item) for item in hooks.calls] == [mo_seen(1)]
