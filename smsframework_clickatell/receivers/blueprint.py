@@ -47,7 +47,7 @@ Receiver = namedtuple('Receiver', 'parse what')
 Receivers = namedtuple('Receivers', 'im status')
 
 
-def _one(parse_fields):
+def _single(parse_fields):
     """A receiver's `parse` for pushes that carry one item in fields (legacy and Platform)."""
     def parse(method, query, mimetype, body):
         return [parse_fields(request_fields(method, query, mimetype, body))], {}
@@ -59,8 +59,8 @@ _ONE_API_EVENTS = Receiver(one.parse_envelope, 'One API event')
 #: The provider's API generation (its client's ``api``) → its receivers. A new generation is a parser
 #: module and a row here; the answers, the body reading and the authentication stay as they are.
 RECEIVERS = {
-    'legacy': Receivers(im=Receiver(_one(legacy.parse_incoming_message), 'incoming message'),
-                        status=Receiver(_one(legacy.parse_status), 'status report')),
+    'legacy': Receivers(im=Receiver(_single(legacy.parse_incoming_message), 'incoming message'),
+                        status=Receiver(_single(legacy.parse_status), 'status report')),
     'platform': Receivers(im=Receiver(platform.parse_reply, 'Platform reply'),
                           status=Receiver(platform.parse_status, 'Platform status report')),
     # One API pushes the same envelope wherever it is set to go: both URLs take any event.
