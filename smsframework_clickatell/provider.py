@@ -49,6 +49,9 @@ class ClickatellProvider(IProvider):
         # Credentials become Secrets at once: from here on, no frame local (which error trackers record
         # with a traceback) holds one in the clear.
         password = None if password is None else Secret(password)
+        if not isinstance(api_key, (str, Secret, type(None))):
+            # Secret() would take str(b'...') for the key, and send that.
+            raise TypeError('api_key must be a string, not {}'.format(type(api_key).__name__))
         api_key = None if api_key is None else Secret(api_key)
         super().__init__(gateway, name)
         legacy = {key: value for key, value in zip(_LEGACY_CREDENTIALS, (api_id, user, password))
