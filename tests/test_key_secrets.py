@@ -38,7 +38,7 @@ SCENARIOS = {
     'server-error-page-with-the-key': (
         lambda r: reply(raw='<html>500 for key {}</html>'.format(echo(r)), status=500), send),
     'unreadable-200-with-the-key': (
-        lambda r: reply(raw='<html>' + 'x' * 190 + echo(r) + '</html>', status=200), send),
+        lambda r: reply(raw='<html>' + 'x' * 190 + ' ' + echo(r) + ' </html>', status=200), send),
     'unreadable-with-the-key-json-escaped': (
         lambda r: reply(raw='oops ' + json.dumps(echo(r)), status=502), send),
     'refused-message-echoing-the-key': (
