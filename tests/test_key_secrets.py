@@ -33,6 +33,9 @@ SCENARIOS = {
     'api-error-echoing-the-key': (
         lambda r: reply({'messages': [], 'error': {'code': 1, 'description': 'Bad key ' + echo(r)},
                          'errorCode': 108, 'errorDescription': 'Bad key ' + echo(r)}, status=401), send),
+    'api-error-echoing-the-key-in-unicode-escapes': (
+        lambda r: reply(raw='{"error": {"code": 1, "description": "Bad %s"}, "errorCode": 108, "error_": "%s"}' % (
+            (''.join('\\u%04x' % ord(c) for c in echo(r)),) * 2), status=401), send),
     'http-error-quoting-a-body-with-the-key': (
         lambda r: reply({'message': 'Forbidden for ' + echo(r)}, status=403), send),
     'server-error-page-with-the-key': (

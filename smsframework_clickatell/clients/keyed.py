@@ -146,8 +146,10 @@ class KeyApiClient:
         """One call through the transport: (status, reason, retry_after, document, unreadable).
 
         `document` is the answer's JSON object with the key masked in every string (None for an empty
-        body); `unreadable` is the masked body when it is not a JSON object, else None. The unmasked
-        answer lives only in this frame, which never raises once the answer is in.
+        body); `unreadable` is the masked body when it is not a JSON object, else None. The transport
+        masks the key in the answer's bytes, as it is and JSON-escaped; only an escape sequence
+        (``\\u0041``, ``\\/``) can spell it otherwise, so a body with a backslash is masked again once
+        decoded. Nothing the key could be in outlives this frame, which never raises once the answer is in.
         """
         answer = self.transport.request(method, path, what=what, read_only=read_only, body=body,
                                         headers=headers, params=params)
@@ -159,7 +161,7 @@ class KeyApiClient:
                 document = json.loads(text, parse_constant=_no_constant)
             except (ValueError, RecursionError):
                 document = _UNREADABLE
-        if document is not None and isinstance(document, dict):
+        if isinstance(document, dict) and '\\' in text:
             try:
                 document = _masked(document, self.transport.mask)
             except RecursionError:  # nested deeper than any answer of Clickatell's
