@@ -69,6 +69,13 @@ def test_a_to_param_replaces_the_recipient(mocked, provider):
     assert sent_json(mocked.calls[0])['to'] == ['27999000009']
 
 
+@pytest.mark.parametrize('to', ['', None, [], ['27999000001', '27999000002'], 'ACME'])
+def test_a_to_param_that_is_not_one_recipient_is_refused_before_sending(mocked, provider, to):
+    with pytest.raises(ClickatellParameterError, match='a message goes to one recipient phone number'):
+        provider.send(message(params={'to': to}))
+    assert len(mocked.calls) == 0
+
+
 def test_send_authenticates_with_the_raw_key_and_speaks_json(mocked, provider):
     mocked.add(responses.POST, PLATFORM_SEND_URL, json=platform_accepted(TO), status=202)
     provider.send(message(body='Grüße 😀'))

@@ -42,9 +42,11 @@ class PlatformClient(KeyApiClient):
         params = dict(params)
         to = params.pop('to', None)
         recipients = to if isinstance(to, list) else [to]
-        if len(recipients) != 1:
-            raise ClickatellParameterError('a message goes to one recipient, not {}'.format(len(recipients)))
-        [result] = self.send_to_many(params, [digits(str(recipients[0] or ''))])
+        number = digits(str(recipients[0] or '')) if len(recipients) == 1 else ''
+        if not number:
+            raise ClickatellParameterError('a message goes to one recipient phone number, not {!r}'.format(
+                to if isinstance(to, list) else str(to)[:40]))
+        [result] = self.send_to_many(params, [number])
         if result.error is not None:
             raise result.error
         return result.msgid
