@@ -117,7 +117,12 @@ class Handler(BaseHTTPRequestHandler):
         self._write(response)
         log.info('%s %s %d %s', self.command, path, response.status, response.note)
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
+    def __getattr__(self, name):
+        # http.server answers 501 to a method without a do_ method; every method gets routed instead, so
+        # that the API whose path it is refuses it in its own shape (405).
+        if name.startswith('do_'):
+            return self._handle
+        raise AttributeError(name)
 
     def _write(self, response):
         self.send_response(response.status)

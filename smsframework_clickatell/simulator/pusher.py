@@ -14,7 +14,7 @@ import urllib.error
 import urllib.request
 from collections import deque
 from dataclasses import dataclass, field
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
 
 log = logging.getLogger('smsframework_clickatell.simulator')
 
@@ -196,7 +196,7 @@ def _http_request(push):
     parts = urlsplit(push.url)
     headers = {}
     if parts.username is not None:
-        pair = '{}:{}'.format(parts.username, parts.password or '')
+        pair = '{}:{}'.format(unquote(parts.username), unquote(parts.password or ''))
         headers['Authorization'] = 'Basic ' + base64.b64encode(pair.encode('utf-8')).decode('ascii')
     url = urlunsplit(parts._replace(netloc=parts.netloc.rpartition('@')[2]))
     if push.encoding == 'json':

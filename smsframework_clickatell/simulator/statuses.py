@@ -63,14 +63,15 @@ def outcome_code(outcome):
     :rtype: int
     :raises ValueError: neither a known legacy code nor one of the words
     """
-    if isinstance(outcome, str) and outcome.strip().lower() in OUTCOME_WORDS:
-        return OUTCOME_WORDS[outcome.strip().lower()]
-    if isinstance(outcome, bool):
-        raise ValueError('outcome must be a status code or a word, not {!r}'.format(outcome))
-    try:
-        code = int(outcome)
-    except (TypeError, ValueError):
-        code = None
+    code = None
+    if isinstance(outcome, str):
+        word = outcome.strip().lower()
+        if word in OUTCOME_WORDS:
+            return OUTCOME_WORDS[word]
+        if word.isdigit() and word.isascii():
+            code = int(word)
+    elif isinstance(outcome, int) and not isinstance(outcome, bool):
+        code = outcome
     if code not in _TEXTS:
         raise ValueError('unknown outcome {!r}: give a legacy status code ({}) or one of {}'.format(
             outcome, ', '.join('{:03d}'.format(c) for c in sorted(_TEXTS)), ', '.join(OUTCOME_WORDS)))
