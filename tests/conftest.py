@@ -104,9 +104,9 @@ def receiving_app(**options):
 @pytest.fixture
 def clock(monkeypatch):
     """Receivers stamp a push that carries no time with `pushes.NOW`."""
-    from smsframework_clickatell import inbound
+    from smsframework_clickatell import clock
     from .pushes import NOW
-    monkeypatch.setattr(inbound, 'utcnow', lambda: NOW)
+    monkeypatch.setattr(clock, "utcnow", lambda: NOW)
     return NOW
 
 

@@ -124,7 +124,7 @@ def test_a_forked_child_never_shares_the_parents_pooled_connection(loopback):
 
 def test_a_session_made_in_another_process_is_replaced(loopback, monkeypatch):
     """The pid check alone, for forks that skip os.register_at_fork hooks."""
-    from smsframework_clickatell import session as session_module
+    from smsframework_clickatell.transport import session as session_module
     server = loopback()
     provider = make_provider(server.url)
     inherited = provider.api.session

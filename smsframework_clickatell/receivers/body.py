@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.http import parse_set_header
 from werkzeug.wsgi import LimitedStream
 
-from .receiver_formats import UnreadableRequest
+from .formats import UnreadableRequest
 
 _READ_SIZE = 16 * 1024
 _DIGITS = re.compile(r'[0-9]+\Z')
