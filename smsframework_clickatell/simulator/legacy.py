@@ -25,7 +25,7 @@ MAX_DELIVERY_DELAY = 10080
 #: MO timestamps are written in GMT+2, all year round.
 MO_TIMEZONE = timezone(timedelta(hours=2))
 
-_TEXTS = {code: text for code, text, _ in ERROR_CODES}
+_TEXTS = {row[0]: row[1] for row in ERROR_CODES}
 _CLIENT_ID = re.compile(r'[A-Za-z0-9]{1,32}\Z')
 _WHOLE = re.compile(r'[0-9]{1,9}\Z')
 

@@ -9,6 +9,7 @@ are always POST JSON envelopes, with One API's own status numbering (5 is DEVICE
 import re
 import time
 
+from ..error import ONE_API_ERROR_CODES
 from . import rules, statuses, wire
 from .pusher import Push
 from .state import PART_CHARGE, SimulatedMessage, new_id
@@ -16,19 +17,10 @@ from .state import PART_CHARGE, SimulatedMessage, new_id
 #: Most messages of one request.
 MAX_MESSAGES = 200
 
-#: code: (HTTP status, description), for the codes the simulator answers.
-ERRORS = {
-    1: (401, 'Invalid or missing integration API key'),
-    20: (402, 'Insufficient account balance'),
-    21: (400, 'Payload data malformed'),
-    22: (400, 'Too many messages in request'),
-    23: (400, 'Invalid or missing parameter'),
-    25: (400, 'Invalid recipient'),
-    38: (400, 'Channel not active on integration'),
-    41: (400, 'Resource does not exist'),
-    42: (400, 'HTTP method not supported'),
-    100: (400, 'Too many message parts'),
-}
+#: The HTTP status One API documents for each code the simulator answers (400 for the others).
+HTTP_STATUSES = {1: 401, 20: 402}
+
+_DESCRIPTIONS = {row[0]: row[1] for row in ONE_API_ERROR_CODES}
 
 
 def owns(path):
@@ -37,12 +29,16 @@ def owns(path):
 
 def error(code):
     """The error object for a code."""
-    return {'code': code, 'description': ERRORS[code][1]}
+    return {'code': code, 'description': _DESCRIPTIONS[code]}
+
+
+def http_status(code):
+    return HTTP_STATUSES.get(code, 400)
 
 
 def whole_request_error(code):
     """An answer refusing the whole request."""
-    return wire.as_json({'messages': [], 'error': error(code)}, ERRORS[code][0], note=ERRORS[code][1])
+    return wire.as_json({'messages': [], 'error': error(code)}, http_status(code), note=_DESCRIPTIONS[code])
 
 
 def refuse(status, reason):
@@ -72,7 +68,7 @@ def send(sim, request):
     elif accepted:
         status = 207
     else:
-        status = ERRORS[entries[0]['error']['code']][0]
+        status = http_status(entries[0]['error']['code'])
     return wire.as_json({'messages': entries, 'error': None}, status,
                         note='{} of {} accepted'.format(accepted, len(entries)))
 

@@ -20,8 +20,8 @@ MAX_RECIPIENTS = 200
 #: The charsets a message may name.
 CHARSETS = ('ASCII', 'UCS2-BE', 'UTF-8', 'Windows-1252')
 
-_TEXTS = dict((code, text) for code, text, _ in ERROR_CODES)
-_TEXTS[108] = 'Invalid or missing integration API Key'
+_TEXTS = {row[0]: row[1] for row in ERROR_CODES}
+_TEXTS[108] = 'Invalid or missing integration API Key'  # as real answers write it
 
 
 def owns(path):

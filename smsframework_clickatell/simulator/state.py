@@ -7,6 +7,7 @@ import time
 import uuid
 from dataclasses import dataclass, field, replace
 
+from .. import phone
 from . import statuses
 
 #: Credit charged per SMS part.
@@ -20,7 +21,7 @@ def new_id():
 
 def digits(number):
     """A phone number's digits (``'+27 999 000 001'`` → ``'27999000001'``)."""
-    return ''.join(c for c in str(number) if c.isdigit() and c.isascii())
+    return phone.digits(str(number))
 
 
 @dataclass

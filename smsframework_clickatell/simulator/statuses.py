@@ -4,9 +4,8 @@ The simulator keeps every message's status in the legacy numbering (section 1 of
 4 is "received by recipient"), which the Platform API shares; One API numbers differently (4 is
 "sent to supplier" there) and :func:`one_api_status` translates.
 """
-import re
 
-from ..status import STATUS_CODES
+from ..status import ONE_API_STATUS_CODES, STATUS_CODES, platform_status_name
 
 #: Legacy codes: a message accepted, its intermediate status, and the default final status.
 QUEUED = 2
@@ -22,14 +21,10 @@ ERRORS = frozenset((5, 6, 7, 9, 12))
 #: The words :func:`outcome_code` takes besides codes.
 OUTCOME_WORDS = {'delivered': 4, 'expired': 10, 'failed': 7}
 
-#: One API's numbering: code → name.
-ONE_API_NAMES = {
-    1: 'UNKNOWN', 2: 'QUEUED', 3: 'SCHEDULED', 4: 'SENT_TO_SUPPLIER', 5: 'DEVICE_ACK', 6: 'READ',
-    20: 'EXPIRED', 21: 'STOPPED_BY_USER', 22: 'STOPPED_BY_ADMIN', 23: 'DELIVERY_FAILURE', 24: 'EMULATED',
-    25: 'INSUFFICIENT_ACCOUNT_BALANCE', 26: 'VOLUME_LIMIT', 100: 'ROUTING_ERROR',
-}
+#: One API's numbering: code → name (the provider's table).
+ONE_API_NAMES = {code: name for code, name, _ in ONE_API_STATUS_CODES}
 
-#: The One API code that stands for each legacy code.
+#: The One API code that stands for each legacy code: the simulator's choice, as no mapping is published.
 LEGACY_TO_ONE_API = {
     1: 1, 2: 2, 3: 4, 4: 5, 5: 23, 6: 21, 7: 23, 8: 4, 9: 100, 10: 20, 11: 3, 12: 25, 14: 26,
 }
@@ -43,10 +38,9 @@ def legacy_text(code):
 
 
 def platform_name(code):
-    """The Platform API's status name for a legacy code: its text in capitals, words joined by
-    underscores ("RECEIVED_BY_RECIPIENT"). Only RECEIVED_BY_RECIPIENT and DELIVERED_TO_GATEWAY are
-    confirmed names; the others follow the same rule."""
-    return re.sub(r'[^A-Z]+', '_', legacy_text(code).upper()).strip('_')
+    """The Platform API's status name for a legacy code ("RECEIVED_BY_RECIPIENT"), by the provider's
+    rule (only RECEIVED_BY_RECIPIENT and DELIVERED_TO_GATEWAY are confirmed names)."""
+    return platform_status_name(code) or 'MESSAGE_UNKNOWN'
 
 
 def one_api_status(code):
