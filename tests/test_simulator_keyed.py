@@ -98,3 +98,31 @@ def test_refusals(sim, api, setup, message, code, meaning):
         make(sim, api).send(message)
     assert e.value.code == code and isinstance(e.value, meaning)
     assert sim.messages == []
+
+
+class Clock:
+    """The rate limit's clock, moved by hand."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.mark.parametrize('api', APIS)
+def test_the_rate_limit_refuses_whole_requests_with_429(sim, api):
+    from smsframework_clickatell.error import is_rate_limited
+    clock = sim.account.clock = Clock()
+    sim.rate_limit = 2
+    gateway = make(sim, api)
+    gateway.send(OutgoingMessage('27999000001', 'one'))
+    clock.now += 0.5
+    gateway.send(OutgoingMessage('27999000002', 'two'))
+    with pytest.raises(exc.LimitsError) as e:
+        gateway.send(OutgoingMessage('27999000003', 'three'))
+    assert is_rate_limited(e.value) and e.value.http_status == 429 and e.value.retry_after == 1.0
+    assert e.value.code == {'one': 43, 'platform': None}[api]
+    clock.now += 0.6  # the first message is over a second old
+    gateway.send(OutgoingMessage('27999000003', 'three'))
+    assert [m.text for m in sim.messages] == ['one', 'two', 'three']

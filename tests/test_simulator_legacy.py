@@ -218,3 +218,8 @@ def test_unknown_commands_and_methods(sim, method, path, status):
     response = requests.request(method, sim.url + path, data=CREDENTIALS, timeout=5)
     assert response.status_code == status
     assert response.headers['Content-Type'].startswith('text/plain')
+
+
+def test_the_rate_limit_does_not_apply_to_the_legacy_api(sim):
+    sim.rate_limit = 0
+    assert send(sim).startswith('ID: ')

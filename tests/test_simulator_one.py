@@ -144,3 +144,12 @@ def test_balance_works_with_the_same_key(sim):
 def test_unknown_resources_and_methods(sim, method, path, code):
     answer = requests.request(method, sim.url + path, headers={'Authorization': API_KEY}, timeout=5)
     assert answer.status_code == 400 and answer.json()['error']['code'] == code
+
+
+def test_a_request_beyond_the_rate_limit_is_refused_whole(sim):
+    sim.rate_limit = 2
+    answer = send(sim, sms(), sms('27999000002'), sms('27999000003'))
+    assert (answer.status_code, answer.headers['Retry-After']) == (429, '1')
+    assert answer.json() == {'messages': [], 'error': {'code': 43, 'description': 'Rate limit exceeded'}}
+    assert sim.messages == []
+    assert send(sim, sms(), sms('27999000002')).status_code == 202

@@ -17,8 +17,10 @@ from .state import PART_CHARGE, SimulatedMessage, new_id
 #: Most messages of one request.
 MAX_MESSAGES = 200
 
-#: The HTTP status One API documents for each code the simulator answers (400 for the others).
-HTTP_STATUSES = {1: 401, 20: 402}
+#: The HTTP status for each code the simulator answers (400 for the others): One API's own table, but
+#: for the rate limit (43), which it documents with 400 and which the simulator answers, as throttling
+#: services do, with 429 and a Retry-After.
+HTTP_STATUSES = {1: 401, 20: 402, 43: 429}
 
 _DESCRIPTIONS = {row[0]: row[1] for row in ONE_API_ERROR_CODES}
 
@@ -61,6 +63,10 @@ def send(sim, request):
         return whole_request_error(21)
     if len(items) > MAX_MESSAGES:
         return whole_request_error(22)
+    if not sim.account.admit(len(items)):
+        refusal = whole_request_error(43)
+        refusal.headers = (('Retry-After', '1'),)
+        return refusal
     entries = [_send_one(sim, item) for item in items]
     accepted = sum(entry['accepted'] for entry in entries)
     if accepted == len(entries):

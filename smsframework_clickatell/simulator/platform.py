@@ -149,6 +149,11 @@ def _send(sim, document):
     if parts > rules.MAX_PARTS:
         raise Refusal(113, 'The text takes {} parts; at most {} are possible.'.format(parts, rules.MAX_PARTS))
 
+    if not sim.account.admit(len(recipients)):
+        answer = refuse(429, 'Too many messages per second: try again later.')
+        answer.headers = (('Retry-After', '1'),)
+        return answer
+
     parameters = {k: v for k, v in document.items() if k not in ('to', 'content')}
     charge = parts * PART_CHARGE
     entries = []

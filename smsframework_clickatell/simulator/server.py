@@ -159,6 +159,17 @@ class ClickatellSimulator:
         self.account.credit = value
 
     @property
+    def rate_limit(self):
+        """Most messages per second the Platform and One APIs take (None, the default: no limit). Beyond
+        it a request is refused whole: One API code 43, Platform errorCode null; both HTTP 429 with
+        ``Retry-After: 1``. The legacy API is not limited."""
+        return self.account.rate_limit
+
+    @rate_limit.setter
+    def rate_limit(self, value):
+        self.account.rate_limit = value
+
+    @property
     def messages(self):
         """The messages accepted, oldest first (:class:`~.state.SimulatedMessage` copies)."""
         return self.account.messages()

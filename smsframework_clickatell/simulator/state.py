@@ -3,6 +3,7 @@
 One lock guards it all: the HTTP server answers each request in its own thread.
 """
 import threading
+from collections import deque
 import time
 import uuid
 from dataclasses import dataclass, field, replace
@@ -110,6 +111,25 @@ class Account:
         self._messages = []
         self._by_id = {}
         self._outcomes = {}
+        #: Most messages the newer APIs take per second (None: no limit).
+        self.rate_limit = None
+        #: The clock of the rate limit (seconds; tests replace it).
+        self.clock = time.monotonic
+        self._recent = deque()
+
+    def admit(self, count):
+        """Whether `count` more messages fit within :attr:`rate_limit` in the last second; if they do,
+        they are counted."""
+        with self.lock:
+            if self.rate_limit is None:
+                return True
+            now = self.clock()
+            while self._recent and self._recent[0] <= now - 1.0:
+                self._recent.popleft()
+            if len(self._recent) + count > self.rate_limit:
+                return False
+            self._recent.extend([now] * count)
+            return True
 
     @property
     def credit(self):
