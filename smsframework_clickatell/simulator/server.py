@@ -234,7 +234,7 @@ class ClickatellSimulator:
             raw = codecs.encode(text, MO_CHARSETS[key])
         except UnicodeEncodeError:
             raise ValueError('the text has characters {} cannot carry'.format(key)) from None
-        mo = Incoming(new_id(), digits(src), digits(dst), text, raw, key, self.account.last_sent_to(src))
+        mo = Incoming(new_id(), digits(src), digits(dst), text, raw, key, self.account.last_sent_to(src, name))
         push = self._pusher.deliver(generation.mo_push(self, mo))
         if not push.delivered:
             raise PushFailed(push)
