@@ -195,7 +195,8 @@ def test_one_api_status_envelopes(sim, capture, outcome, final):
         for code, name in [(4, 'SENT_TO_SUPPLIER'), final]]
 
 
-@pytest.mark.parametrize('charset, text', [('UTF-8', 'Grüße € 😀'), ('ISO-8859-1', 'Grüße'), ('UTF-16BE', 'Привет')])
+@pytest.mark.parametrize('charset, text', [
+    ('UTF-8', 'Grüße € 😀'), ('ISO-8859-1', 'Grüße'), ('UTF-16BE', 'Привет')])
 def test_one_api_mo_envelopes(sim, capture, charset, text):
     receiver = capture()
     sim.reply_url = receiver.url + '/events'
