@@ -88,6 +88,13 @@ def test_constructor_refuses(options):
         ClickatellSimulator(**options)
 
 
+def test_callback_method_set_later_is_checked(sim):
+    sim.callback_method = 'GET'
+    with pytest.raises(ValueError):
+        sim.callback_method = 'PUT'
+    assert sim.callback_method == 'GET'
+
+
 # Bad input
 
 @pytest.mark.parametrize('data, status', [
