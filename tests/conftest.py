@@ -10,6 +10,8 @@ from .loopback import LoopbackServer
 
 API_URL = 'https://clickatell.test'
 CREDENTIALS = {'api_id': '3456789', 'user': 'alice', 'password': 'S3cr3t-pa55'}
+#: The key of a One API set-up or Platform integration, for providers of the newer APIs.
+API_KEY = 'k3y-0f-th3-integration'
 #: The callback user name and password set in Clickatell's console, for `receiver_auth`.
 RECEIVER_AUTH = ('clickatell-callback', 'R3ceiver-pa55')
 
@@ -62,16 +64,20 @@ class HookRecorder:
 
     def __init__(self, gateway):
         self.messages, self.statuses, self.fail = [], [], None
+        #: Every message and status, in the order the hooks got them.
+        self.calls = []
         gateway.onReceive += self._on_receive
         gateway.onStatus += self._on_status
 
     def _on_receive(self, message):
         self.messages.append(message)
+        self.calls.append(message)
         if self.fail:
             raise self.fail
 
     def _on_status(self, status):
         self.statuses.append(status)
+        self.calls.append(status)
         if self.fail:
             raise self.fail
 
@@ -101,6 +107,16 @@ def receiving_app(**options):
     return app.test_client(), hooks
 
 
+def generation_app(api, **options):
+    """As :func:`receiving_app`, for a provider with an API key of generation `api` (``'platform'``, ``'one'``)."""
+    gateway = Gateway()
+    gateway.add_provider('clickatell', ClickatellProvider, api_key=API_KEY, api=api, api_url=API_URL, **options)
+    hooks = HookRecorder(gateway)
+    app = Flask(__name__)
+    gateway.receiver_blueprints_register(app, prefix='/sms/')
+    return app.test_client(), hooks
+
+
 @pytest.fixture
 def clock(monkeypatch):
     """Receivers stamp a push that carries no time with `pushes.NOW`."""
@@ -108,3 +124,75 @@ def clock(monkeypatch):
     from .pushes import NOW
     monkeypatch.setattr(clock, "utcnow", lambda: NOW)
     return NOW
+
+
+# The simulator's tests
+
+#: The key of the Platform and One APIs in the simulator's tests.
+API_KEY = 'Zt8-key-3f9a0c'
+
+
+@pytest.fixture
+def sim():
+    """A running simulator with credentials for every API and quick push retries."""
+    from smsframework_clickatell.simulator import ClickatellSimulator
+    with ClickatellSimulator(api_key=API_KEY, push_retry_delays=(0.01, 0.01), push_timeout=2,
+                             **CREDENTIALS) as simulator:
+        yield simulator
+
+
+@pytest.fixture
+def capture():
+    """Starts a CaptureServer: ``server = capture(statuses=..., hold=...)``; closed after the test."""
+    from .simulation import CaptureServer
+    servers = []
+
+    def start(**kwargs):
+        servers.append(CaptureServer(**kwargs))
+        return servers[-1]
+    yield start
+    for server in servers:
+        server.close()
+
+
+@pytest.fixture
+def receivers(sim):
+    """The real receivers of a provider pointed at `sim`, served on loopback; `sim` pushes to them."""
+    from .simulation import Receivers
+    served = Receivers(sim.url, CREDENTIALS)
+    sim.status_url, sim.reply_url = served.url + '/status', served.url + '/im'
+    yield served
+    served.close()
+
+
+class FakeClock:
+    """The rate-limit rules' clock (:mod:`smsframework_clickatell.transport.ratelimit`), made of time that
+    moves only when the code under test waits; every wait is recorded, none is waited for."""
+
+    def __init__(self):
+        self.time = 1000.0
+        self.waits = []
+
+    def now(self):
+        return self.time
+
+    def sleep(self, seconds):
+        self.waits.append(seconds)
+        self.time += seconds
+
+    def wait(self, condition, seconds):
+        self.waits.append(seconds)
+        self.time += seconds
+        condition.wait(0)  # let the other threads in, as a real wait would
+
+    def jitter(self):
+        return 0.5
+
+
+@pytest.fixture
+def fake_clock(monkeypatch):
+    """Backoffs after rate-limit refusals are recorded in ``fake_clock.waits`` instead of waited for."""
+    from smsframework_clickatell.transport import ratelimit
+    fake = FakeClock()
+    monkeypatch.setattr(ratelimit, 'clock', fake)
+    return fake

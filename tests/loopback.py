@@ -8,15 +8,13 @@ request until the server is released or stops, then give its reply). Connections
 once (``peak``), so a test can see that a client really overlaps its requests.
 """
 import hashlib
-import json
 import threading
 from collections import Counter, namedtuple
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
 
-#: What the server saw: the path's command (``sendmsg``; ``message`` for One API's ``/v1/message``), the
-#: form fields (or the JSON document of a JSON body), and the client's port (the same port means the same
-#: connection).
+#: What the server saw: the path's command (``sendmsg``), the form fields, and the client's port
+#: (the same port means the same connection).
 Recorded = namedtuple('Recorded', 'command fields port')
 
 #: An answer: the HTTP status, the body and extra headers.
@@ -63,14 +61,6 @@ def clickatell(request):
     if request.command == 'querymsg':
         return answer('ID: {} Status: 004'.format(request.fields['apimsgid']))
     return answer('ERR: 101, Invalid or missing parameters', 200)
-
-
-def one_api(request):
-    """A One API script: accepts every message of a ``POST /v1/message`` (202), apiMessageIds from what was
-    sent (:func:`fake_msgid` of the content and the recipient)."""
-    entries = [{'apiMessageId': fake_msgid(m['content'], m['to']), 'accepted': True, 'to': m['to'], 'error': None}
-               for m in request.fields['messages']]
-    return answer(json.dumps({'messages': entries, 'error': None}), 202)
 
 
 def rendezvous(parties=2, timeout=1.0, then=None):
@@ -161,12 +151,39 @@ class LoopbackServer:
     def _record(self, request):
         with self._lock:
             self.requests.append(request)
+
+    def handle(self, handler, request, content_type='text/plain'):
+        """Record `request`, and answer it on `handler` as the script says (for the handlers of this
+        server and of its subclasses)."""
+        self._record(request)
+        with self._lock:
             self.active += 1
             self.peak = max(self.peak, self.active)
+        try:
+            self._reply(handler, self.script(request), content_type)
+        finally:
+            with self._lock:
+                self.active -= 1
 
-    def _done(self):
-        with self._lock:
-            self.active -= 1
+    def _reply(self, handler, reply, content_type):
+        if reply == DROP:
+            handler.close_connection = True
+            return
+        if reply == HANG:
+            self._release.wait(10)
+            handler.close_connection = True
+            return
+        if isinstance(reply, Held):
+            self._release.wait(10)
+            reply = reply.reply
+        data = reply.body.encode('utf-8')
+        handler.send_response(reply.status)
+        handler.send_header('Content-Type', content_type)
+        handler.send_header('Content-Length', str(len(data)))
+        for name, value in reply.headers:
+            handler.send_header(name, value)
+        handler.end_headers()
+        handler.wfile.write(data)
 
     def _handler_class(self):
         server = self
@@ -179,37 +196,10 @@ class LoopbackServer:
 
             def do_POST(self):
                 length = int(self.headers.get('Content-Length') or 0)
-                body = self.rfile.read(length)
-                if self.headers.get('Content-Type', '').startswith('application/json'):
-                    fields = json.loads(body.decode('utf-8'))
-                else:
-                    fields = dict(parse_qsl(body.decode('ascii'), keep_blank_values=True, encoding='iso-8859-1'))
+                body = self.rfile.read(length).decode('ascii')
+                fields = dict(parse_qsl(body, keep_blank_values=True, encoding='iso-8859-1'))
                 request = Recorded(self.path.rsplit('/', 1)[-1], fields, self.client_address[1])
-                server._record(request)
-                try:
-                    self._reply(server.script(request))
-                finally:
-                    server._done()
-
-            def _reply(self, reply):
-                if reply == DROP:
-                    self.close_connection = True
-                    return
-                if reply == HANG:
-                    server._release.wait(10)
-                    self.close_connection = True
-                    return
-                if isinstance(reply, Held):
-                    server._release.wait(10)
-                    reply = reply.reply
-                data = reply.body.encode('utf-8')
-                self.send_response(reply.status)
-                self.send_header('Content-Type', 'application/json' if reply.body.startswith('{') else 'text/plain')
-                self.send_header('Content-Length', str(len(data)))
-                for name, value in reply.headers:
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(data)
+                server.handle(self, request)
 
             def log_message(self, *args):  # quiet
                 pass

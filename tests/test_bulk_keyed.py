@@ -10,58 +10,22 @@ import pytest
 import responses
 from smsframework import Gateway, OutgoingMessage, exc
 
-from smsframework_clickatell import ClickatellProvider, bulk
+from smsframework_clickatell import bulk
 from smsframework_clickatell.error import (ClickatellApiAuthError, ClickatellApiLimitsError,
                                            ClickatellApiRequestError, ClickatellApiServerError,
                                            ClickatellResponseError, ClickatellTimeLimitError)
-from smsframework_clickatell.transport import ratelimit
 
-from .conftest import API_URL
-from .loopback import HANG, fake_msgid, one_api, rendezvous
+from .keyapi import KEYS, ONE_SEND_URL, PLATFORM_SEND_URL, key_provider
+from .jsonloopback import JsonLoopbackServer, one_api
+from .loopback import HANG, Held, fake_msgid, rendezvous
 from .test_bulk import Interrupted, interrupt_main  # noqa: F401  (the fixture)
 
-KEY = 'k3y-0ne-API-aBcDeF0123456789'
-ONE = API_URL + '/v1/message'
-PLATFORM = API_URL + '/messages'
+ONE = ONE_SEND_URL
+PLATFORM = PLATFORM_SEND_URL
 
 
 def number(i):
     return '2799{:07d}'.format(i)
-
-
-class FakeClock(ratelimit.Clock):
-    """Time that moves only when the code under test waits; every wait is recorded."""
-
-    def __init__(self):
-        self.time = 1000.0
-        self.waits = []
-
-    def now(self):
-        return self.time
-
-    def sleep(self, seconds):
-        self.waits.append(seconds)
-        self.time += seconds
-
-    def wait(self, condition, seconds):
-        self.waits.append(seconds)
-        self.time += seconds
-        condition.wait(0)  # let the other threads in, as a real wait would
-
-    def jitter(self):
-        return 0.5
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    fake = FakeClock()
-    monkeypatch.setattr(ratelimit, 'clock', fake)
-    return fake
-
-
-def key_provider(api='one', url=API_URL, gateway=None, **options):
-    options.setdefault('timeout', 2)
-    return ClickatellProvider(gateway or Gateway(), 'clickatell', api_key=KEY, api=api, api_url=url, **options)
 
 
 @pytest.fixture
@@ -143,7 +107,7 @@ def texts(count, start=0):
 
 # One API: what goes over the wire
 
-def test_one_api_puts_different_texts_in_one_request(one, mocked, sent, clock):
+def test_one_api_puts_different_texts_in_one_request(one, mocked, sent, fake_clock):
     server = OneApiServer()
     mocked.add_callback(responses.POST, ONE, callback=server)
     messages = [OutgoingMessage(number(1), 'Hello'), OutgoingMessage(number(2), 'Привет', src='Shop'),
@@ -156,15 +120,15 @@ def test_one_api_puts_different_texts_in_one_request(one, mocked, sent, clock):
         {'channel': 'sms', 'to': '27990000003', 'content': 'Bye', 'clientMessageId': 'c-3'},
     ]}
     request = mocked.calls[0].request
-    assert request.headers['Authorization'] == KEY and request.headers['Content-Type'] == 'application/json'
+    assert request.headers['Authorization'] == KEYS['one'] and request.headers['Content-Type'] == 'application/json'
     assert [m.msgid for m in messages] == [fake_msgid('Hello', number(1)), fake_msgid('Привет', number(2)),
                                            fake_msgid('Bye', '27990000003')]
     assert sent == messages and all(m.meta == {} for m in messages)
-    assert clock.waits == []
+    assert fake_clock.waits == []
 
 
 @pytest.mark.parametrize('count, sizes', [(200, [200]), (201, [200, 1]), (450, [200, 200, 50])])
-def test_one_api_requests_carry_at_most_200_messages(one, mocked, clock, count, sizes):
+def test_one_api_requests_carry_at_most_200_messages(one, mocked, fake_clock, count, sizes):
     server = OneApiServer()
     mocked.add_callback(responses.POST, ONE, callback=server)
     messages = texts(count)
@@ -174,7 +138,7 @@ def test_one_api_requests_carry_at_most_200_messages(one, mocked, clock, count, 
     assert all(m.msgid == fake_msgid(m.body, m.dst) for m in messages)
 
 
-def test_one_api_sends_messages_to_one_number_in_separate_requests(one, mocked, clock):
+def test_one_api_sends_messages_to_one_number_in_separate_requests(one, mocked, fake_clock):
     server = OneApiServer()
     mocked.add_callback(responses.POST, ONE, callback=server)
     messages = [OutgoingMessage(number(1), 'a'), OutgoingMessage(number(2), 'b'), OutgoingMessage(number(1), 'c')]
@@ -183,7 +147,7 @@ def test_one_api_sends_messages_to_one_number_in_separate_requests(one, mocked, 
     assert [m.msgid for m in messages] == [fake_msgid(m.body, m.dst) for m in messages]
 
 
-def test_one_api_207_gives_each_message_its_own_result(one, mocked, sent, clock):
+def test_one_api_207_gives_each_message_its_own_result(one, mocked, sent, fake_clock):
     def partial(request):
         objects = body_of(request)['messages']
         return one_answer([accepted(objects[0]), refused(objects[1], 25, 'Invalid recipient'),
@@ -204,7 +168,7 @@ def body_of(request):
     return json.loads(request.body)
 
 
-def test_messages_that_cannot_be_sent_are_refused_alone(one, mocked, clock):
+def test_messages_that_cannot_be_sent_are_refused_alone(one, mocked, fake_clock):
     server = OneApiServer()
     mocked.add_callback(responses.POST, ONE, callback=server)
     fine = texts(2)
@@ -223,7 +187,7 @@ def test_messages_that_cannot_be_sent_are_refused_alone(one, mocked, clock):
     (503, {'messages': [], 'error': {'code': 19, 'description': 'Internal error, try again'}},
      ClickatellApiServerError),
 ])
-def test_one_api_account_or_service_failure_raises_and_is_never_resent(one, mocked, sent, clock, status,
+def test_one_api_account_or_service_failure_raises_and_is_never_resent(one, mocked, sent, fake_clock, status,
                                                                         document, raised):
     server = OneApiServer(whole=[(status, {}, json.dumps(document))])
     mocked.add_callback(responses.POST, ONE, callback=server)
@@ -238,7 +202,7 @@ def test_one_api_account_or_service_failure_raises_and_is_never_resent(one, mock
 
 # Rate limits
 
-def test_refused_messages_are_sent_again_exactly_once_each(one, mocked, sent, clock):
+def test_refused_messages_are_sent_again_exactly_once_each(one, mocked, sent, fake_clock):
     # Every third message is refused for the rate the first time its number is seen.
     server = OneApiServer(decide=lambda message, n: 43 if n == 0 and int(message['to']) % 3 == 0 else None)
     mocked.add_callback(responses.POST, ONE, callback=server)
@@ -255,39 +219,39 @@ def test_refused_messages_are_sent_again_exactly_once_each(one, mocked, sent, cl
     assert sorted(sent, key=messages.index) == messages
     # Refusals without Retry-After: an exponential backoff, jittered (the fake's jitter is 0.5); an
     # accepted request in between starts the backoff over.
-    assert clock.waits == [0.75 * 0.25] * 3
+    assert fake_clock.waits == [0.75 * 0.25] * 3
 
 
-def test_retry_after_of_a_whole_request_refusal_is_honoured(one, mocked, clock):
+def test_retry_after_of_a_whole_request_refusal_is_honoured(one, mocked, fake_clock):
     limited = (429, {'Retry-After': '7'}, json.dumps(
         {'messages': [], 'error': {'code': 43, 'description': 'Rate limit exceeded'}}))
     server = OneApiServer(whole=[limited, limited])
     mocked.add_callback(responses.POST, ONE, callback=server)
     messages = texts(3)
     one.send_bulk(messages)
-    assert clock.waits == [7.0, 7.0]
+    assert fake_clock.waits == [7.0, 7.0]
     assert len(server.requests) == 3 and all(r == server.requests[0] for r in server.requests)
     assert server.accepted == {m.dst: 1 for m in messages}
     assert all(m.msgid and m.meta == {} for m in messages)
 
 
-def test_backoff_grows_while_refusals_go_on(one, mocked, clock):
+def test_backoff_grows_while_refusals_go_on(one, mocked, fake_clock):
     server = OneApiServer(decide=lambda message, n: 43 if n < 4 else None)
     mocked.add_callback(responses.POST, ONE, callback=server)
     messages = texts(2)
     one.send_bulk(messages)
-    assert clock.waits == [0.75 * 0.25, 0.75 * 0.5, 0.75 * 1.0, 0.75 * 2.0]
+    assert fake_clock.waits == [0.75 * 0.25, 0.75 * 0.5, 0.75 * 1.0, 0.75 * 2.0]
     assert server.accepted == {m.dst: 1 for m in messages} and len(server.requests) == 5
 
 
-def test_at_the_time_limit_refused_messages_keep_their_refusal(one, mocked, sent, clock):
+def test_at_the_time_limit_refused_messages_keep_their_refusal(one, mocked, sent, fake_clock):
     limited = (429, {'Retry-After': '30'}, json.dumps({'messages': [], 'error': {'code': 43}}))
     server = OneApiServer(whole=[limited] * 10)
     mocked.add_callback(responses.POST, ONE, callback=server)
     first, never = texts(200), texts(5, start=200)
     assert one.send_bulk(first + never, workers=1, time_limit=100) == first + never  # no exception
     # Sent at 0, 30, 60 and 90 s; the next would be at 120 s, after the limit: given up at once.
-    assert clock.waits == [30.0, 30.0, 30.0]
+    assert fake_clock.waits == [30.0, 30.0, 30.0]
     assert len(server.requests) == 4 and server.accepted == {}
     assert all(type(m.meta['error']) is ClickatellApiLimitsError and m.msgid is None for m in first)
     assert all(type(m.meta['error']) is ClickatellTimeLimitError and m.msgid is None for m in never)
@@ -332,7 +296,7 @@ class ScriptedPlanner(bulk.Planner):
                 self.running -= 1
 
 
-def test_concurrency_drops_to_one_while_refusals_come_and_rises_again_after(clock):
+def test_concurrency_drops_to_one_while_refusals_come_and_rises_again_after(fake_clock):
     from smsframework_clickatell.clients.results import SendResult
 
     def answer(n, batch):
@@ -362,7 +326,7 @@ def platform_answer(request):
     return 202, {}, json.dumps({'messages': entries, 'errorCode': None, 'error': None, 'errorDescription': None})
 
 
-def test_platform_groups_same_text_messages_up_to_200_recipients(platform, mocked, sent, clock):
+def test_platform_groups_same_text_messages_up_to_200_recipients(platform, mocked, sent, fake_clock):
     mocked.add_callback(responses.POST, PLATFORM, callback=platform_answer)
     same = [OutgoingMessage(number(i), 'Same').options(expires=60) for i in range(250)]
     other = [OutgoingMessage(number(1000), 'Other', src='+1 555 0100')]
@@ -376,7 +340,7 @@ def test_platform_groups_same_text_messages_up_to_200_recipients(platform, mocke
     assert sent == same + other
 
 
-def test_platform_207_and_429(platform, mocked, clock):
+def test_platform_207_and_429(platform, mocked, fake_clock):
     calls = []
 
     def answer_(request):
@@ -392,40 +356,40 @@ def test_platform_207_and_429(platform, mocked, clock):
     mocked.add_callback(responses.POST, PLATFORM, callback=answer_)
     messages = [OutgoingMessage(number(1), 'Hi'), OutgoingMessage(number(2), 'Hi')]
     platform.send_bulk(messages)
-    assert calls == [[number(1), number(2)]] * 2 and clock.waits == [2.0]
+    assert calls == [[number(1), number(2)]] * 2 and fake_clock.waits == [2.0]
     assert messages[0].msgid == fake_msgid('Hi', number(1))
     assert messages[1].msgid is None and messages[1].meta['error'].code == 105
 
 
 # send(): one message, refused for the rate, sent again within the retry budget
 
-def test_send_sends_a_refused_message_again_honouring_retry_after(one, mocked, clock):
+def test_send_sends_a_refused_message_again_honouring_retry_after(one, mocked, fake_clock):
     limited = (429, {'Retry-After': '3'}, json.dumps({'messages': [], 'error': {'code': 43}}))
     server = OneApiServer(whole=[limited, limited])
     mocked.add_callback(responses.POST, ONE, callback=server)
     message = one.send(OutgoingMessage(number(1), 'Hi'))
     assert message.msgid == fake_msgid('Hi', number(1))
-    assert clock.waits == [3.0, 3.0] and len(server.requests) == 3
+    assert fake_clock.waits == [3.0, 3.0] and len(server.requests) == 3
 
 
-def test_send_gives_up_when_the_retry_budget_is_spent(mocked, clock):
+def test_send_gives_up_when_the_retry_budget_is_spent(mocked, fake_clock):
     provider = key_provider('one', retries=1)
     server = OneApiServer(decide=lambda message, n: 43)
     mocked.add_callback(responses.POST, ONE, callback=server)
     with pytest.raises(ClickatellApiLimitsError):
         provider.send(OutgoingMessage(number(1), 'Hi'))
-    assert len(server.requests) == 2 and clock.waits == [0.75 * 0.25]
+    assert len(server.requests) == 2 and fake_clock.waits == [0.75 * 0.25]
 
 
-def test_send_does_not_wait_for_a_retry_after_beyond_the_longest_wait(one, mocked, clock):
+def test_send_does_not_wait_for_a_retry_after_beyond_the_longest_wait(one, mocked, fake_clock):
     limited = (429, {'Retry-After': '3600'}, json.dumps({'messages': [], 'error': {'code': 43}}))
     mocked.add_callback(responses.POST, ONE, callback=OneApiServer(whole=[limited]))
     with pytest.raises(ClickatellApiLimitsError) as caught:
         one.send(OutgoingMessage(number(1), 'Hi'))
-    assert caught.value.retry_after == 3600 and clock.waits == []
+    assert caught.value.retry_after == 3600 and fake_clock.waits == []
 
 
-def test_send_never_resends_what_may_have_been_accepted(one, mocked, clock):
+def test_send_never_resends_what_may_have_been_accepted(one, mocked, fake_clock):
     server = OneApiServer(whole=[(500, {}, json.dumps({'messages': [], 'error': {'code': 18}}))])
     mocked.add_callback(responses.POST, ONE, callback=server)
     with pytest.raises(ClickatellApiServerError):
@@ -435,16 +399,29 @@ def test_send_never_resends_what_may_have_been_accepted(one, mocked, clock):
 
 # Threads and interrupts, against a real server
 
-def test_one_api_requests_go_out_concurrently(loopback, clock):
-    server = loopback(rendezvous(2, timeout=1.0, then=one_api))
-    provider = key_provider('one', url=server.url)
+@pytest.fixture
+def json_loopback():
+    servers = []
+
+    def start(script):
+        server = JsonLoopbackServer(script).__enter__()
+        servers.append(server)
+        return server
+    yield start
+    for server in servers:
+        server.__exit__(None, None, None)
+
+
+def test_one_api_requests_go_out_concurrently(json_loopback, fake_clock):
+    server = json_loopback(rendezvous(2, timeout=1.0, then=one_api))
+    provider = key_provider('one', api_url=server.url)
     messages = texts(1000)
     provider.send_bulk(messages, workers=5)
-    assert server.peak >= 2 and server.count('message') == 5
-    assert all(m.msgid == fake_msgid(m.body, m.dst) for m in messages)
+    assert server.peak >= 2 and server.count('/v1/message') == 5
+    assert all(m.msgid == 'id' + m.dst for m in messages)
 
 
-def test_an_interrupt_of_a_one_api_send_bulk_keeps_every_outcome(loopback, interrupt_main):  # noqa: F811
+def test_an_interrupt_of_a_one_api_send_bulk_keeps_every_outcome(json_loopback, interrupt_main, caplog):  # noqa: F811
     lock = threading.Lock()
     arrived = []
 
@@ -457,12 +434,13 @@ def test_an_interrupt_of_a_one_api_send_bulk_keeps_every_outcome(loopback, inter
         if n == 4:
             interrupt_main()
         if n >= 4:
-            return HANG  # both workers stuck: nothing more starts, however late the handler runs
+            # Both workers held: nothing more starts, however late the handler runs; then answered.
+            return Held(one_api(request))
         return one_api(request)
 
-    server = loopback(script)
+    server = json_loopback(script)
     gateway = Gateway()
-    provider = key_provider('one', url=server.url, gateway=gateway, timeout=5)
+    provider = key_provider('one', api_url=server.url, gateway=gateway, timeout=5)
     sent = []
     gateway.onSend += sent.append
     messages = texts(2000)  # ten requests
@@ -473,16 +451,16 @@ def test_an_interrupt_of_a_one_api_send_bulk_keeps_every_outcome(loopback, inter
     for thread in threading.enumerate():
         if thread.name.startswith('clickatell-bulk') and thread.is_alive():
             thread.join(10)
-    assert [(m.msgid, m.meta) for m in messages] == state
-    reached = {m['to'] for r in server.requests for m in r.fields['messages']}
-    held = {m['to'] for m in arrived[1].fields['messages']}
+    assert [(m.msgid, m.meta) for m in messages] == state  # late answers are logged, never written
+    reached = {m['to'] for r in server.requests for m in r.body['messages']}
+    in_flight = {m['to'] for r in arrived[1:2] + arrived[3:] for m in r.body['messages']}
     for m in messages:
         if m.dst not in reached:
             assert m.msgid is None and m.meta == {}
-        elif m.dst in held:
+        elif m.dst in in_flight:
             assert 'may or may not have been sent' in str(m.meta['error'])
         else:
-            assert m.msgid == fake_msgid(m.body, m.dst) or 'may or may not' in str(m.meta['error'])
-    assert any(m.msgid for m in messages) and any(m.dst not in reached for m in messages)
+            assert m.msgid == 'id' + m.dst or 'may or may not' in str(m.meta['error'])
+    assert sum(1 for m in messages if m.msgid) >= 200 and sum(1 for m in messages if m.dst not in reached) >= 1000
     assert sent == [m for m in messages if m.msgid]
-
+    assert all('id' + m['to'] in caplog.text for m in arrived[3].body['messages'])  # late msgids kept
