@@ -6,6 +6,7 @@ Anything else (Cyrillic, emoji, "€", which ISO-8859-1 lacks) goes as ``unicode
 UTF-16BE hex, four hex digits per code unit.
 """
 from collections import namedtuple
+from functools import lru_cache
 
 #: GSM 03.38 basic character set (the escape code 0x1B left out).
 GSM_BASIC = frozenset(
@@ -41,10 +42,17 @@ def encode_text(text):
     """
     if not isinstance(text, str):
         raise TypeError('message body must be str, not {}'.format(type(text).__name__))
+    params, parts, unicode = _encoded(text)
+    return EncodedText(dict(params), parts, unicode)  # a dict of its own: the caller may change it
+
+
+@lru_cache(maxsize=256)
+def _encoded(text):
+    # A bulk send encodes one text for each of its thousands of recipients: once is enough.
     if is_plain(text):
-        return EncodedText({'text': text}, gsm_parts(text), False)
+        return (('text', text),), gsm_parts(text), False
     units = text.encode('utf-16-be', 'surrogatepass')
-    return EncodedText({'unicode': 1, 'text': units.hex().upper()}, ucs2_parts(text), True)
+    return (('unicode', 1), ('text', units.hex().upper())), ucs2_parts(text), True
 
 
 def gsm_parts(text):

@@ -415,8 +415,8 @@ def match_recipients(text, recipients, mask=None):
     """
     if mask is not None:
         text = mask(text)
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    fields = [parse_line(line) for line in lines]
+    lines = [line for line in (raw.strip() for raw in text.splitlines()) if line]
+    fields = [_answer_fields(line) for line in lines]
     if not any(_is_result(f) for f in fields):
         raise ClickatellResponseError('Unexpected answer from Clickatell sendmsg (expected ID: or ERR: lines)',
                                       text)
@@ -427,7 +427,9 @@ def match_recipients(text, recipients, mask=None):
     found = defaultdict(list)
     unexpected = []
     for line, f in zip(lines, fields):
-        number = digits(f.get('To', ''))
+        number = f.get('To', '')
+        if not (number.isdigit() and number.isascii()):
+            number = digits(number)
         if _is_result(f) and number in wanted:
             found[number].append(f)
         else:
@@ -447,6 +449,15 @@ def match_recipients(text, recipients, mask=None):
                 'Clickatell sendmsg answered {} for recipient {}: it may or may not have been '
                 'sent'.format(what, number), text)))
     return results
+
+
+def _answer_fields(line):
+    """:func:`parse_line` of one answer line, with a quick path for the line that every sent recipient gets
+    (``ID: x To: n``): a bulk answer has 600 of them, and reading them is most of a bulk send's own work."""
+    words = line.split()
+    if len(words) == 4 and words[0] == 'ID:' and words[2] == 'To:':
+        return {'ID': words[1], 'To': words[3]}
+    return parse_line(line)
 
 
 def _whole_call_results(fields, recipients, text):
