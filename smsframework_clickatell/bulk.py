@@ -261,7 +261,7 @@ class _Run:
         self._max = workers
         self._limit = float(workers)
         self._window = 0
-        self._refusals = 0          # windows of refusals in a row, for the exponential backoff
+        self._refusals = 0          # windows refused outright in a row, for the exponential backoff
         self._not_before = clock.now()
         self.failure = None
 
@@ -328,7 +328,7 @@ class _Run:
                 member.message.meta['error'] = outcome
             if is_rate_limited(outcome):
                 self._refused.extend(batch.members)
-                self._refusal(outcome.retry_after, window)
+                self._refusal(outcome.retry_after, window, accepted_some=False)
             elif not isinstance(outcome, ClickatellParameterError):
                 # A parameter the wire encoding cannot carry is this group's fault; anything else
                 # concerns the account or the service: start no more requests.
@@ -339,12 +339,13 @@ class _Run:
         if len(outcome) != len(batch.members):  # a client bug; never guess which result is whose
             outcome = [_uncertain('the client returned {} results for {} messages'.format(
                 len(outcome), len(batch.members)))] * len(batch.members)
-        refused, retry_after = [], None
+        refused, retry_after, accepted_some = [], None, False
         for member, result in zip(batch.members, outcome):
             meta = member.message.meta
             if result.error is None:
                 member.message.msgid = result.msgid
                 meta.pop('error', None)  # the refusal of an earlier attempt
+                accepted_some = True
             else:
                 meta['error'] = result.error
                 if is_rate_limited(result.error):
@@ -353,19 +354,22 @@ class _Run:
                         retry_after = max(retry_after or 0.0, result.error.retry_after)
         if refused:
             self._refused.extend(refused)
-            self._refusal(retry_after, window)
+            self._refusal(retry_after, window, accepted_some)
         else:
             self._accepted()
 
-    def _refusal(self, retry_after, window):
+    def _refusal(self, retry_after, window, accepted_some):
         """A request came back (partly) refused for the rate: back off, and lower the concurrency."""
         if window == self._window:
             # The first refusal among requests started since the last decrease: the others in flight
             # were sent at the same rate, and must not halve it again.
             self._limit = max(1.0, self._limit / 2)
             self._window += 1
-            self._refusals += 1
-        delay = ratelimit.refusal_delay(retry_after, self._refusals - 1, self._clock.jitter())
+            # A request partly accepted means the account's rate is being reached, which is the aim: the
+            # shortest wait. Only refusals of whole requests in a row make the wait grow (a long wait
+            # lets the account's allowance go unused once its bucket is full).
+            self._refusals = 0 if accepted_some else self._refusals + 1
+        delay = ratelimit.refusal_delay(retry_after, max(0, self._refusals - 1), self._clock.jitter())
         self._not_before = max(self._not_before, self._clock.now() + delay)
         log.info('Clickatell refused messages for its rate limit: sending them again in %.2f s, at most %d '
                  'request(s) at once', delay, max(1, int(self._limit)))

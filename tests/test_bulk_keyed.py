@@ -244,6 +244,24 @@ def test_backoff_grows_while_refusals_go_on(one, mocked, fake_clock):
     assert server.accepted == {m.dst: 1 for m in messages} and len(server.requests) == 5
 
 
+def test_partly_accepted_requests_keep_the_shortest_wait(one, mocked, fake_clock):
+    # Half of every request is accepted: the account's rate is being reached, which is the aim. Waiting
+    # longer and longer would leave its allowance unused.
+    accepted_count = {}
+
+    def half(request):
+        objects = body_of(request)['messages']
+        keep = (len(objects) + 1) // 2
+        for m in objects[:keep]:
+            accepted_count[m['to']] = accepted_count.get(m['to'], 0) + 1
+        return one_answer([accepted(m) for m in objects[:keep]] + [refused(m) for m in objects[keep:]])
+    mocked.add_callback(responses.POST, ONE, callback=half)
+    messages = texts(200)
+    one.send_bulk(messages)
+    assert len(fake_clock.waits) >= 5 and set(fake_clock.waits) == {0.75 * 0.25}
+    assert accepted_count == {m.dst: 1 for m in messages} and all(m.msgid for m in messages)
+
+
 def test_at_the_time_limit_refused_messages_keep_their_refusal(one, mocked, sent, fake_clock):
     limited = (429, {'Retry-After': '30'}, json.dumps({'messages': [], 'error': {'code': 43}}))
     server = OneApiServer(whole=[limited] * 10)
