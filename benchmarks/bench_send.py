@@ -7,19 +7,27 @@ Starts a fake Clickatell over TLS on 127.0.0.1 and a latency proxy in front of i
             (a new urlopen connection, TCP + TLS handshake, per message); target ratio >= 2.8
   figure 2  one message to N recipients through the proxy (msg/s): provider.send_bulk() vs the
             baseline's per-message loop, which is measured on a sample and extrapolated to N;
-            target ratio >= 3000
+            target ratio >= 5000 (17 requests: all in flight at once)
   figure 3  library overhead straight to the server, no proxy (ms/msg): provider.send() vs a bare
             keep-alive requests.Session.post of the same form; interleaved blocks, medians;
             target ratio <= 1.1
+  figure 4  One API: N messages with distinct texts through send_bulk (msg/s) vs the same baseline
+            rate (one request per message); target ratio >= 3000
+  figure 5  One API under a rate limit: the server's token bucket (default 2,000 msg/s, a second's
+            worth of burst) refuses what exceeds it (code 43 per message in a 207, HTTP 429 with
+            Retry-After when empty); N distinct-text messages through send_bulk; the ratio is the
+            share of what the bucket allowed in the time taken (burst + rate x time) that was sent;
+            target >= 0.9
 
-It also checks, through the server's counters, that every recipient arrived exactly once.
+It also checks, through the server's counters, that every message arrived exactly once.
 
 Exit status: 0 when every figure was measured and every check passed, whether or not the targets
 were met (this is a measurement, not a test); 1 when a check failed or a figure could not be
 measured; 2 when smsframework_clickatell could not be imported (only the baseline parts ran).
 
     python benchmarks/bench_send.py [--rtt-ms 50] [--messages 200] [--recipients 10000]
-                                    [--baseline-sample 200] [--no-tls]
+                                    [--baseline-sample 200] [--one-messages 10000]
+                                    [--limited-messages 20000] [--rate 2000] [--no-tls]
 """
 import argparse
 import gc
@@ -44,6 +52,7 @@ except ImportError as exc:  # the library is written in parallel; measure what c
     LIBRARY_ERROR = exc
 
 API_ID, USER, PASSWORD = '1', 'u', 'p'
+API_KEY = 'bench-k3y-0ne-API'
 TEXT = 'Benchmark message: hello from smsframework-clickatell'
 
 
@@ -63,6 +72,19 @@ def make_provider(api_url, verify):
     gateway = Gateway()
     return gateway.add_provider('clickatell', ClickatellProvider, api_id=API_ID, user=USER,
                                 password=PASSWORD, api_url=api_url, timeout=10, verify=verify)
+
+
+def make_key_provider(api_url, verify):
+    """A One API provider on a new Gateway, configured exactly as an application would."""
+    gateway = Gateway()
+    return gateway.add_provider('clickatell', ClickatellProvider, api_key=API_KEY, api_url=api_url, timeout=10,
+                                verify=verify)
+
+
+def distinct_texts(series, count):
+    """`count` messages, each to its own number with its own text."""
+    return [OutgoingMessage('+' + n, 'Message {} of the One API benchmark: hello'.format(i))
+            for i, n in enumerate(numbers(series, count))]
 
 
 def check_each_once(server, expected, what):
@@ -167,7 +189,7 @@ def figure_sequential(server, proxied_url, verify, ssl_context, count, rounds=4)
 
 # --- figure 2: one message to many recipients ---------------------------------------------------
 
-def figure_bulk(server, proxied_url, verify, ssl_context, recipients, sample, repeats=3):
+def figure_bulk(server, proxied_url, verify, recipients, baseline, repeats=3):
     """send_bulk() to `recipients` numbers vs the baseline loop, sampled and extrapolated."""
     notes = []
     ours = None
@@ -195,16 +217,87 @@ def figure_bulk(server, proxied_url, verify, ssl_context, recipients, sample, re
                          ', '.join('{:.3f}'.format(t) for t in times),
                          stats['requests'].get('sendmsg', 0), stats['connections']))
 
+    base, base_notes = baseline
+    notes += base_notes
+    return Figure(2, '{} recipients'.format(recipients), 'msg/s', ours, base,
+                  None if ours is None else ours / base, 5000, True, notes)
+
+
+def measure_baseline(server, proxied_url, ssl_context, sample, recipients):
+    """The baseline's rate (msg/s) on `sample` sends, and how it is extrapolated to `recipients`."""
     baseline = BaselineSender(proxied_url, API_ID, USER, PASSWORD, ssl_context=ssl_context)
     sample_numbers = numbers(21, sample)
     server.reset()
     _, t = send_many(baseline, sample_numbers, TEXT)
-    check_each_once(server, sample_numbers, 'figure 2 baseline sample')
+    check_each_once(server, sample_numbers, 'baseline sample')
     base = sample / t
-    notes.append('baseline: EXTRAPOLATED from a sample of {} sends in {:.1f} s: {} recipients '
-                 'would take about {:.0f} s'.format(sample, t, recipients, recipients / base))
-    return Figure(2, '{} recipients'.format(recipients), 'msg/s', ours, base,
+    return base, ['baseline: EXTRAPOLATED from a sample of {} sends in {:.1f} s: {} messages '
+                  'would take about {:.0f} s'.format(sample, t, recipients, recipients / base)]
+
+
+# --- figure 4: One API, distinct texts -----------------------------------------------------------
+
+def figure_one_api(server, proxied_url, verify, count, baseline, repeats=3):
+    """send_bulk() of `count` messages with distinct texts over One API vs the baseline's rate."""
+    notes = []
+    ours = None
+    if LIBRARY_ERROR is None:
+        times = []
+        for _ in range(repeats):
+            provider = make_key_provider(proxied_url, verify)  # cold: its own connections
+            msgs = distinct_texts(40, count)
+            server.reset()
+            _, t = timed(provider.send_bulk, msgs)
+            times.append(t)
+            check_each_once(server, [m.dst for m in msgs], 'figure 4 send_bulk')
+            check_msgids(msgs, 'figure 4 send_bulk')
+            stats = server.stats()
+            if len(server.texts) != count or stats['oversize_requests']:
+                raise CheckFailed('figure 4: {} distinct texts arrived, {} requests over 200 messages'.format(
+                    len(server.texts), stats['oversize_requests']))
+        ours = count / statistics.median(times)
+        notes.append('ours: send_bulk of {} distinct texts, median of {} cold runs {:.3f} s (runs: {}); last '
+                     'run: {} POST /v1/message over {} connection(s); each message received exactly '
+                     'once'.format(count, repeats, statistics.median(times),
+                                   ', '.join('{:.3f}'.format(t) for t in times),
+                                   stats['requests'].get('v1/message', 0), stats['connections']))
+    base, base_notes = baseline
+    notes += [base_notes[0].replace('baseline:', 'baseline (figure 2\'s, one request per message, the '
+                                    'text does not matter):')]
+    return Figure(4, 'One API, {} distinct texts'.format(count), 'msg/s', ours, base,
                   None if ours is None else ours / base, 3000, True, notes)
+
+
+# --- figure 5: One API under a rate limit ----------------------------------------------------------
+
+def figure_rate_limited(server, proxied_url, verify, count, rate):
+    """send_bulk() of `count` distinct-text messages against a token bucket of `rate` msg/s."""
+    if LIBRARY_ERROR is not None:
+        return Figure(5, 'One API, {} messages, limit {} msg/s'.format(count, rate), 'msg/s', None, rate,
+                      None, 0.9, True)
+    provider = make_key_provider(proxied_url, verify)
+    msgs = distinct_texts(50, count)
+    server.reset()
+    server.set_rate(rate)  # full bucket: a second's worth
+    try:
+        _, t = timed(provider.send_bulk, msgs)
+    finally:
+        server.set_rate(None)
+    check_each_once(server, [m.dst for m in msgs], 'figure 5 send_bulk')
+    check_msgids(msgs, 'figure 5 send_bulk')
+    stats = server.stats()
+    allowed = rate + rate * t  # the burst, and what the bucket gave back meanwhile
+    achieved = count / t
+    notes = ['ours: {} distinct-text messages in {:.2f} s: {:.0f} msg/s, {:.2f}x the bucket\'s rate (its '
+             'burst included); sent {:.1%} of the {:.0f} the bucket allowed in that time'.format(
+                 count, t, achieved, achieved / rate, count / allowed, allowed),
+             'server: {} POST /v1/message, {} messages refused for the rate and sent again, {} whole '
+             'requests refused (429); each message accepted exactly once'.format(
+                 stats['requests'].get('v1/message', 0), stats['rate_refused'], stats['rate_limited_requests'])]
+    fig = Figure(5, 'One API, {} messages, limit {} msg/s'.format(count, rate), 'msg/s', achieved, rate,
+                 count / allowed, 0.9, True, notes)
+    fig.baseline_name = 'bucket'
+    return fig
 
 
 # --- figure 3: library overhead -----------------------------------------------------------------
@@ -294,6 +387,12 @@ def parse_args(argv=None):
                    help='figure 3: interleaved rounds (default 30)')
     p.add_argument('--overhead-block', type=int, default=50,
                    help='figure 3: sends per block (default 50)')
+    p.add_argument('--one-messages', type=int, default=10000,
+                   help='figure 4: One API messages with distinct texts (default 10000)')
+    p.add_argument('--limited-messages', type=int, default=20000,
+                   help='figure 5: One API messages under the rate limit (default 20000)')
+    p.add_argument('--rate', type=int, default=2000,
+                   help='figure 5: the token bucket, messages per second (default 2000)')
     p.add_argument('--no-tls', action='store_true', help='plain HTTP instead of HTTPS')
     return p.parse_args(argv)
 
@@ -330,16 +429,24 @@ def main(argv=None):
     describe_environment(args, tls)
     figures, failures = [], []
     server = start_server(tls_context=certs.server_context() if tls else None,
-                          api_id=API_ID, user=USER, password=PASSWORD)
+                          api_id=API_ID, user=USER, password=PASSWORD, api_key=API_KEY)
     proxy = LatencyProxy('127.0.0.1', server.port, rtt_ms=args.rtt_ms, max_lifetime=1800)
     try:
         proxy.start()
         proxied_url = '{}://127.0.0.1:{}'.format('https' if tls else 'http', proxy.port)
+        baseline = []  # measured once (for figure 2), compared with by figures 2 and 4
+
+        def base():
+            if not baseline:
+                baseline.append(measure_baseline(server, proxied_url, ssl_context, args.baseline_sample,
+                                                 args.recipients))
+            return baseline[0]
         runs = [
             lambda: figure_sequential(server, proxied_url, verify, ssl_context, args.messages),
-            lambda: figure_bulk(server, proxied_url, verify, ssl_context, args.recipients,
-                                args.baseline_sample),
+            lambda: figure_bulk(server, proxied_url, verify, args.recipients, base()),
             lambda: figure_overhead(server, verify, args.overhead_rounds, args.overhead_block),
+            lambda: figure_one_api(server, proxied_url, verify, args.one_messages, base()),
+            lambda: figure_rate_limited(server, proxied_url, verify, args.limited_messages, args.rate),
         ]
         for number, run in enumerate(runs, 1):
             started = time.perf_counter()
@@ -369,8 +476,8 @@ def main(argv=None):
     for failure in failures:
         print('  FAILED ' + failure)
     met = sum(1 for f in figures if f.ok)
-    print('  targets met: {} of 3; correctness checks: {}'.format(
-        met, 'FAILED' if failures else 'passed'))
+    print('  targets met: {} of {}; correctness checks: {}'.format(
+        met, len(runs), 'FAILED' if failures else 'passed'))
     if failures:
         return 1
     if LIBRARY_ERROR is not None:
