@@ -152,6 +152,23 @@ def test_a_body_that_cannot_be_read_whole_is_rejected_with_400(client, hooks, ur
     assert hook_calls(hooks) == 0
 
 
+@pytest.mark.parametrize('url, query', PUSHES, ids=PUSH_IDS)
+def test_a_content_length_of_thousands_of_digits_is_refused_with_413(client, hooks, url, query):
+    """int() refuses more than 4,300 digits: such a header must not make the receiver fail with 500."""
+    response = send_raw(client, url, 'POST', body=query.encode('ascii'), content_type=FORM, CONTENT_LENGTH='9' * 5000)
+    assert response.status_code == 413
+    assert hook_calls(hooks) == 0
+
+
+@pytest.mark.parametrize('url, query', PUSHES, ids=PUSH_IDS)
+def test_a_content_length_with_thousands_of_leading_zeros_is_refused_with_400(client, hooks, url, query):
+    """Werkzeug cannot read the body by such a length (int() again): 400, never 500."""
+    response = send_raw(client, url, 'POST', body=query.encode('ascii'), content_type=FORM,
+                        CONTENT_LENGTH='0' * 5000 + str(len(query)))
+    assert response.status_code == 400
+    assert hook_calls(hooks) == 0
+
+
 class BrokenStream(io.BytesIO):
     """A server's input stream that raises `error` after its first bytes, as on a reset connection or a
     malformed chunk."""

@@ -40,7 +40,13 @@ def read_body(limit):
     if request.headers.get('Content-Encoding', 'identity').strip().lower() != 'identity':
         raise UnreadableRequest('Content-Encoding is not supported: send the body uncompressed')
     terminated = 'wsgi.input_terminated' in request.environ
-    length = int(declared) if declared and _DIGITS.match(declared) and not (chunked and terminated) else None
+    length = None
+    if declared and _DIGITS.match(declared) and not (chunked and terminated):
+        significant = declared.lstrip('0')
+        if len(significant) > len(str(limit)):
+            # Larger than the limit, whatever the digits; and int() refuses more than 4,300 of them.
+            raise BodyTooLarge()
+        length = int(significant or '0')
     if length is not None and length > limit:
         raise BodyTooLarge()
     if chunked and not terminated and length is None:
