@@ -5,6 +5,12 @@ from enum import IntFlag
 HTTP_BASE_URL = 'http://api.clickatell.com'
 HTTPS_BASE_URL = 'https://api.clickatell.com'
 
+#: Base URL of the key-based APIs (One API and the Platform SMS integration).
+PLATFORM_BASE_URL = 'https://platform.clickatell.com'
+
+#: Most messages (One API) or recipients (Platform) one request may carry.
+MAX_MESSAGES_PER_REQUEST = 200
+
 #: Clickatell's `callback` levels: which status changes are pushed to the account's callback URL.
 CALLBACK_NONE = 0
 CALLBACK_INTERMEDIATE = 1

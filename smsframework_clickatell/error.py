@@ -181,3 +181,164 @@ def concerns_message(error):
 
 
 __all__ += ['MESSAGE_ERROR_CODES', 'concerns_message']
+
+
+# Errors of the key-based APIs: One API and the Platform SMS integration.
+#
+# Their codes are not the legacy ones (One API's 1 is a bad key, legacy 001 a failed login): an error of
+# these APIs is a ClickatellApiError, of the class its row in KEY_API_ERROR_CODES says, and also the
+# smsframework exception that class means.
+
+class ClickatellApiError(ClickatellProviderError):
+    """An error answer of One API or the Platform SMS integration, for the whole request or one message.
+
+    ``ClickatellApiError(code, message, api=..., http_status=...)`` returns an instance of the class the
+    code means for that API (:func:`api_error_class`).
+
+    :ivar code: Clickatell's error code (an int; None when the answer gave none)
+    :ivar str message: Clickatell's text (description)
+    :ivar str api: ``'one'`` or ``'platform'``
+    :ivar http_status: the answer's HTTP status, when known
+    :ivar retry_after: seconds the answer asked to wait before trying again (``Retry-After``), or None
+    """
+
+    def __new__(cls, code=None, message=None, *, api='one', http_status=None, retry_after=None):
+        if cls is ClickatellApiError:
+            cls = api_error_class(api, code, http_status)
+        return Exception.__new__(cls)
+
+    def __init__(self, code=None, message=None, *, api='one', http_status=None, retry_after=None):
+        self.code = _as_code(code) if code is not None else None
+        self.api = api
+        self.http_status = http_status
+        self.retry_after = retry_after
+        self.message = message if message is not None else _KEY_API_TEXTS.get((api, self.code), 'Unknown error')
+        Exception.__init__(self, self.code, self.message)
+
+    def __str__(self):
+        name = API_NAMES.get(self.api, self.api)
+        if self.code is None:
+            status = ' (HTTP {})'.format(self.http_status) if self.http_status else ''
+            return 'Clickatell {} error{}: {}'.format(name, status, self.message)
+        return 'Clickatell {} error {}: {}'.format(name, self.code, self.message)
+
+    def __repr__(self):
+        return '{}({!r}, {!r}, api={!r})'.format(type(self).__name__, self.code, self.message, self.api)
+
+    def __reduce__(self):
+        return _rebuild_api_error, (type(self), self.code, self.message, self.api, self.http_status,
+                                    self.retry_after)
+
+
+def _rebuild_api_error(cls, code, message, api, http_status, retry_after):
+    error = Exception.__new__(cls)
+    ClickatellApiError.__init__(error, code, message, api=api, http_status=http_status, retry_after=retry_after)
+    return error
+
+
+class ClickatellApiAuthError(ClickatellApiError, exc.AuthError):
+    """The key is wrong, or the account or integration is not active."""
+
+
+class ClickatellApiCreditError(ClickatellApiError, exc.CreditError):
+    """Not enough balance."""
+
+
+class ClickatellApiLimitsError(ClickatellApiError, exc.LimitsError):
+    """A rate limit: nothing was accepted, so the same message may be sent again (after `retry_after`)."""
+
+
+class ClickatellApiServerError(ClickatellApiError, exc.ServerError):
+    """An internal error at Clickatell."""
+
+
+class ClickatellApiRequestError(ClickatellApiError, exc.RequestError):
+    """The request or the message is wrong: a parameter, a recipient, a sender."""
+
+
+class ClickatellApiUnsupportedError(ClickatellApiError, exc.UnsupportedError):
+    """A channel or feature that the integration does not have, or a call this key cannot make."""
+
+
+class ClickatellApiRefused(ClickatellApiError, exc.MessageSendError):
+    """A message refused for a reason this package does not know (a code not in the table)."""
+
+
+#: How the README and errors name each key-based API.
+API_NAMES = {'one': 'One API', 'platform': 'Platform'}
+
+#: One API's error codes: (code, description, the class it raises). Declared once; everything derives.
+ONE_API_ERROR_CODES = (
+    (1, 'Invalid or missing integration API key', ClickatellApiAuthError),
+    (2, 'Account is not active', ClickatellApiAuthError),
+    (3, 'Integration is not active', ClickatellApiAuthError),
+    (7, 'Originating IP address is not approved', ClickatellApiAuthError),
+    (18, 'Internal error', ClickatellApiServerError),
+    (19, 'Internal error, please try again', ClickatellApiServerError),
+    (20, 'Insufficient account balance', ClickatellApiCreditError),
+    (21, 'Payload data is malformed', ClickatellApiRequestError),
+    (22, 'Too many messages in the request', ClickatellApiRequestError),
+    (23, 'Invalid or missing parameter', ClickatellApiRequestError),
+    (24, 'Content is too long', ClickatellApiRequestError),
+    (25, 'Invalid recipient', ClickatellApiRequestError),
+    (26, 'Recipient has opted out', ClickatellApiRequestError),
+    (27, 'Recipient is not available on the channel', ClickatellApiRequestError),
+    (28, 'Recipient is not on the sandbox', ClickatellApiRequestError),
+    (30, 'Media error', ClickatellApiRequestError),
+    (31, 'Media error', ClickatellApiRequestError),
+    (32, 'Media error', ClickatellApiRequestError),
+    (33, 'Media error', ClickatellApiRequestError),
+    (38, 'Channel is not active on the integration', ClickatellApiUnsupportedError),
+    (39, 'Feature is not available on the integration', ClickatellApiUnsupportedError),
+    (40, 'Charset is not supported', ClickatellApiRequestError),
+    (41, 'Resource does not exist', ClickatellApiRequestError),
+    (42, 'HTTP method is not supported', ClickatellApiRequestError),
+    (43, 'Rate limit exceeded', ClickatellApiLimitsError),
+    (44, 'FROM number is suspended', ClickatellApiRequestError),
+    (45, 'FROM number is not related to the integration', ClickatellApiRequestError),
+    (46, 'Demo access has expired', ClickatellApiAuthError),
+    (100, 'Too many message parts', ClickatellApiRequestError),
+    (101, 'Destination does not support two-way messaging', ClickatellApiRequestError),
+    (110, 'USA: a two-way integration is required', ClickatellApiRequestError),
+    (111, 'USA: STOP/SUBSCRIBE must be enabled', ClickatellApiRequestError),
+)
+
+#: The Platform integration's codes: no official table is known, only these (others quote the text).
+PLATFORM_ERROR_CODES = (
+    (108, 'Invalid or missing integration API key', ClickatellApiAuthError),
+)
+
+#: API → its table.
+KEY_API_ERROR_CODES = {'one': ONE_API_ERROR_CODES, 'platform': PLATFORM_ERROR_CODES}
+
+#: What an HTTP status means when the body names no code.
+HTTP_STATUS_ERRORS = {401: ClickatellApiAuthError, 402: ClickatellApiCreditError, 403: ClickatellApiAuthError,
+                      429: ClickatellApiLimitsError}
+
+_KEY_API_TEXTS = {(api, code): text for api, table in KEY_API_ERROR_CODES.items() for code, text, _ in table}
+_KEY_API_CLASSES = {(api, code): cls for api, table in KEY_API_ERROR_CODES.items() for code, _, cls in table}
+
+
+def api_error_class(api, code=None, http_status=None):
+    """The class of an error of a key-based API: by its code; for a code not in the table (or none), by
+    the HTTP status (401/403 auth, 402 credit, 429 limits, 5xx server); else :class:`ClickatellApiRefused`."""
+    cls = _KEY_API_CLASSES.get((api, _as_code(code)))
+    if cls is not None:
+        return cls
+    if http_status in HTTP_STATUS_ERRORS:
+        return HTTP_STATUS_ERRORS[http_status]
+    if http_status is not None and http_status >= 500:
+        return ClickatellApiServerError
+    return ClickatellApiRefused
+
+
+def is_rate_limited(error):
+    """Whether an error is a rate-limit refusal (One API code 43, HTTP 429): nothing was accepted, so the
+    message may be sent again, after ``error.retry_after`` seconds when the answer said."""
+    return isinstance(error, ClickatellApiLimitsError)
+
+
+__all__ += ['ClickatellApiError', 'ClickatellApiAuthError', 'ClickatellApiCreditError', 'ClickatellApiLimitsError',
+            'ClickatellApiServerError', 'ClickatellApiRequestError', 'ClickatellApiUnsupportedError',
+            'ClickatellApiRefused', 'API_NAMES', 'ONE_API_ERROR_CODES', 'PLATFORM_ERROR_CODES',
+            'KEY_API_ERROR_CODES', 'HTTP_STATUS_ERRORS', 'api_error_class', 'is_rate_limited']

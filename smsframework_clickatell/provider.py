@@ -1,9 +1,10 @@
 """The smsframework provider: turns smsframework messages into Clickatell calls, through the wire client
 of the account's API generation."""
-from smsframework import IProvider
+from smsframework import IProvider, exc
 
 from . import bulk, const
 from .clients import CLIENTS
+from .error import API_NAMES
 from .receivers.auth import BasicCredentials
 from .status import ClickatellMessageStatus  # noqa: F401  (kept importable from here, as in 1.0 previews)
 
@@ -191,6 +192,14 @@ class ClickatellProvider(IProvider):
     #: The 0.0.x name of :meth:`get_balance`.
     getbalance = get_balance
 
+    def get_balance_details(self):
+        """The balance and its currency: a :class:`~smsframework_clickatell.clients.Balance` ``(amount,
+        currency)``; the legacy API names no currency (None).
+
+        :raises: as :meth:`get_balance`
+        """
+        return self.api.get_balance_details()
+
     def query_status(self, msgid):
         """Ask Clickatell for a message's status (``querymsg``): for when status callbacks are not set
         up, or one was lost. Clickatell knows messages for about six days. The gateway's onStatus is not
@@ -213,8 +222,13 @@ class ClickatellProvider(IProvider):
         :param str command: ``querymsg``, ``getmsgcharge``, ``delmsg``, ...
         :param params: the command's parameters
         :returns: Clickatell's answer, as text
+        :raises smsframework.exc.UnsupportedError: the provider uses a key-based API (these commands are
+            the legacy API's)
         :raises: as :meth:`send`; a single-line ``ERR:`` answer raises its ClickatellProviderError
         """
+        if self.api.api != 'legacy':
+            raise exc.UnsupportedError('api_request runs commands of the legacy HTTP API; this provider uses '
+                                       '{}'.format(API_NAMES[self.api.api]))
         return self.api.request(command, params)
 
     # Receiving

@@ -7,7 +7,7 @@ the shared :class:`~smsframework_clickatell.transport.Transport`.
 """
 import logging
 import re
-from collections import defaultdict, namedtuple
+from collections import defaultdict
 from urllib.parse import urlencode
 
 import urllib3
@@ -19,7 +19,8 @@ from ..error import (ClickatellHTTPError, ClickatellHTTPServerError, ClickatellP
 from ..phone import digits, is_phone_number
 from ..status import ClickatellMessageStatus
 from ..text import encode_text
-from ..transport import HiddenBytes, Secret, Transport, checked_timeout, resolve_verify  # noqa: F401
+from ..transport import HiddenBytes, Secret, Transport
+from .results import Balance, SendResult
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +33,6 @@ CREDENTIAL_PARAMS = frozenset(('api_id', 'user', 'password', 'session_id'))
 _FORM_HEADERS = {'Content-Type': 'application/x-www-form-urlencoded'}
 # A message id as Clickatell writes it (32 hex digits; simulators use other letters and digits).
 _MSGID = re.compile(r'[\w-]{1,64}\Z')
-
-#: What a multi-recipient ``sendmsg`` says about one recipient: its apiMsgId, or the error (a
-#: :class:`ClickatellProviderError`, or a :class:`ClickatellResponseError` when the answer says
-#: nothing certain about it); exactly one of `msgid` and `error` is set.
-SendResult = namedtuple('SendResult', 'to msgid error')
 
 # "KEY: value" pairs; several on one line ("ID: abc To: 2799900001"). A key is a word at the start of
 # the line or after white space, followed by a colon.
@@ -262,6 +258,14 @@ class ClickatellHttpApi:
         except ValueError:
             raise ClickatellResponseError('Unreadable credit from Clickatell getbalance',
                                           fields['Credit']) from None
+
+    def get_balance_details(self):
+        """The account's credit, as a :data:`~smsframework_clickatell.clients.results.Balance` without a
+        currency (the legacy API counts credits).
+
+        :raises: as :meth:`request_fields`
+        """
+        return Balance(self.get_balance(), None)
 
     def query_message(self, apimsgid):
         """The status code of a message (``querymsg``).
