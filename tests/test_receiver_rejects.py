@@ -161,5 +161,5 @@ def test_a_malformed_document_as_the_whole_query_string_is_rejected(client, hook
 
 def test_a_reason_quotes_any_value_in_ascii_on_one_line(client, hooks, caplog):
     """Client bytes never reach the answer or the log as they are: no line breaks, no invalid text."""
-    response = send(client, STATUS, 'GET', 'apiMsgId=x&status=' + form_escape('4\r\n\U0001f600' + 'x' * 60))
-    assert_rejected(response, hooks, caplog, "field status is not a number: '4\\r\\n\\U0001f600" + 'x' * 36 + "'")
+    response = send(client, IM, 'GET', 'from=1&text=hi&charset=' + form_escape('4\r\n\U0001f600' + 'x' * 50))
+    assert_rejected(response, hooks, caplog, "unknown charset '4\\r\\n\\U0001f600" + 'x' * 36 + "'")

@@ -19,6 +19,10 @@ from xml.etree.ElementTree import ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as parse_xml_safely
 
+#: The longest query string read, in bytes: as long as the longest body (Clickatell's pushes take well
+#: under 2 KiB); servers have their own bounds (gunicorn's request line is 4 KiB), some far higher.
+MAX_QUERY_SIZE = 64 * 1024
+
 #: Form fields that may carry a whole XML document (Clickatell's "XML GET" and "XML POST").
 DOCUMENT_FIELDS = ('data', 'xml')
 
@@ -69,8 +73,10 @@ def request_fields(method, query, mimetype, body):
     :param str mimetype: the body's content type without parameters, lower case ('' when none)
     :param bytes body: the whole body
     :rtype: dict
-    :raises UnreadableRequest: a part cannot be read
+    :raises UnreadableRequest: a part cannot be read, or the query string is over :data:`MAX_QUERY_SIZE`
     """
+    if len(query) > MAX_QUERY_SIZE:
+        raise UnreadableRequest('the query string is longer than {} bytes'.format(MAX_QUERY_SIZE))
     fields = dict(form_or_document(query, 'the query string'))
     if method == 'POST':
         fields.update(body_fields(mimetype, body))
