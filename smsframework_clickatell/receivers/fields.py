@@ -11,12 +11,12 @@ Whatever cannot be read raises :class:`~.formats.UnreadableRequest` with a one-l
 """
 import re
 
-from .. import phone
+from .. import ids, phone
 from .formats import UnreadableRequest, quote
 
 #: Length caps, by kind of field.
 MAX_PHONE_LENGTH = phone.MAX_LENGTH  # 32: E.164's 15 digits and room for formatting
-MAX_ID_LENGTH = 64  # apiMsgId, moMsgId, cliMsgId: Clickatell writes 32 characters
+MAX_ID_LENGTH = ids.MAX_LENGTH  # 64: apiMsgId, moMsgId, cliMsgId; Clickatell writes 32 characters
 MAX_NUMBER_LENGTH = 32  # status codes, charges, UNIX times
 MAX_TIMESTAMP_LENGTH = 40  # dates, ISO 8601 ones with fractions and an offset included
 MAX_NAME_LENGTH = 64  # charsets (IANA's longest name has 45 characters), api_id, network
@@ -63,6 +63,24 @@ def required_text(fields, *names, max_length=MAX_NAME_LENGTH):
         if value:
             return value
     raise UnreadableRequest('missing field {}'.format(' or '.join(names)))
+
+
+def message_id(fields, *names, required=False):
+    """The first of `names` present and not empty, as a message id (:func:`~..ids.is_message_id`);
+    None when none is and it is not `required`.
+
+    :raises UnreadableRequest: required and missing, longer than :data:`MAX_ID_LENGTH`, or not an id
+    """
+    for name in names:
+        value = text_field(fields, name, MAX_ID_LENGTH)
+        if value:
+            if not ids.is_message_id(value):
+                raise UnreadableRequest('field {} is not an id (letters, digits, "-" and "_"): {}'.format(
+                    name, quote(value)))
+            return value
+    if required:
+        raise UnreadableRequest('missing field {}'.format(' or '.join(names)))
+    return None
 
 
 def phone_number(fields, name, required=False):

@@ -14,8 +14,8 @@ from smsframework import IncomingMessage
 from .. import clock
 from ..status import ClickatellMessageStatus
 # The field helpers lived here before fields.py: still importable from here.
-from .fields import (MAX_ID_LENGTH, MAX_NAME_LENGTH, MAX_TIMESTAMP_LENGTH, MAX_UDH_LENGTH,  # noqa: F401
-                     decimal, phone_number, required_text, text_field, whole_number)
+from .fields import (MAX_NAME_LENGTH, MAX_TIMESTAMP_LENGTH, MAX_UDH_LENGTH, decimal, message_id,  # noqa: F401
+                     phone_number, required_text, text_field, whole_number)
 from .formats import UnreadableRequest, quote, shown
 
 #: Clickatell writes MO timestamps in GMT+2, all year round.
@@ -57,7 +57,7 @@ def parse_incoming_message(fields):
     return IncomingMessage(
         src=phone_number(fields, 'from', required=True),
         body=message_text(fields, charset),
-        msgid=text_field(fields, 'moMsgId', MAX_ID_LENGTH) or None,
+        msgid=message_id(fields, 'moMsgId'),
         dst=phone_number(fields, 'to'),
         rtime=mo_timestamp(fields),
         meta=meta,
@@ -135,14 +135,14 @@ def parse_status(fields):
 
     :raises UnreadableRequest: a required field is missing or a field cannot be read
     """
-    msgid = required_text(fields, 'apiMsgId', 'moMsgId', max_length=MAX_ID_LENGTH)
+    msgid = message_id(fields, 'apiMsgId', 'moMsgId', required=True)
     code = status_code(fields)
     meta = {
         'status': code,
         'api_id': text_field(fields, 'api_id', MAX_NAME_LENGTH),
         'charge': decimal(fields, 'charge'),
     }
-    cli_msg_id = text_field(fields, 'cliMsgId', MAX_ID_LENGTH)
+    cli_msg_id = message_id(fields, 'cliMsgId')
     if cli_msg_id:
         meta['cliMsgId'] = cli_msg_id
     return ClickatellMessageStatus.from_code(code, msgid=msgid, rtime=status_timestamp(fields), meta=meta)
