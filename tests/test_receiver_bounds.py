@@ -104,6 +104,14 @@ def test_a_field_at_its_cap_is_not_refused_for_its_length(client, hooks, url, re
     assert 'longer than' not in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize('name', ['charge', 'timestamp'])
+def test_a_number_no_float_can_hold_is_refused_even_under_a_higher_cap(client, hooks, monkeypatch, name):
+    """float('9' * 400) is inf: the hook would get a number no arithmetic can use."""
+    monkeypatch.setattr(fields, 'MAX_NUMBER_LENGTH', 1000)
+    response = send(client, STATUS, 'GET', 'apiMsgId=x&status=004&' + name + '=' + '9' * 400)
+    assert_refused(response, hooks, "field {} is not a finite number: '{}'".format(name, '9' * 40))
+
+
 @pytest.mark.parametrize('extra, status', [(0, 200), (1, 400)])
 def test_the_query_string_is_capped_like_the_body(client, hooks, extra, status):
     query = 'from=1&text=hi&padding='

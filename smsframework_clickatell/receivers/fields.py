@@ -9,6 +9,7 @@ A value is ``bytes`` when it came percent-encoded and ``str`` when a document's 
 :mod:`.formats`); caps count its items, so bytes for the first and characters for the second.
 Whatever cannot be read raises :class:`~.formats.UnreadableRequest` with a one-line reason.
 """
+import math
 import re
 
 from .. import ids, phone
@@ -114,12 +115,16 @@ def whole_number(fields, name, max_digits):
 def decimal(fields, name):
     """A field holding a non-negative decimal number (``0.300000``), as a float; None when absent.
 
-    :raises UnreadableRequest: longer than :data:`MAX_NUMBER_LENGTH`, or not such a number
+    :raises UnreadableRequest: longer than :data:`MAX_NUMBER_LENGTH`, not such a number, or one no
+        float can hold (``inf``: the hook would get a value no arithmetic can use)
     """
     value = (text_field(fields, name, MAX_NUMBER_LENGTH) or '').strip()
     if not value:
         return None
     if not _DECIMAL.match(value):
         raise UnreadableRequest('field {} is not a number: {}'.format(name, quote(value)))
-    return float(value)
+    number = float(value)
+    if not math.isfinite(number):
+        raise UnreadableRequest('field {} is not a finite number: {}'.format(name, quote(value)))
+    return number
 
