@@ -44,6 +44,9 @@ UNREADABLE_MESSAGES = [
     ('from=1&text=hi&text=ho', 'field text is given twice'),
     ('from=1&text=hi&moMsgId=a%0D%0Ab', 'field moMsgId ' + NOT_AN_ID + "'a\\r\\nb'"),
     ('from=1&text=hi&moMsgId=..%2Fstatus', 'field moMsgId ' + NOT_AN_ID + "'../status'"),
+    # UTF-7 encodes lone surrogates: no hook could store, log or pass on such a text.
+    ('from=1&text=%2B2AA-&charset=UTF-7', 'field text holds a lone surrogate'),
+    ('from=1&text=hi%2B3AA-&charset=utf7', 'field text holds a lone surrogate'),
 ]
 
 UNREADABLE_STATUSES = [

@@ -128,3 +128,17 @@ def decimal(fields, name):
         raise UnreadableRequest('field {} is not a finite number: {}'.format(name, quote(value)))
     return number
 
+
+def valid_text(text, name):
+    """`text` when every character of it can be written as UTF-8.
+
+    A decoder may produce lone surrogates (UTF-7 does, from ``+2AA-``), which no hook could store,
+    log or send on.
+
+    :raises UnreadableRequest: it holds a lone surrogate
+    """
+    try:
+        text.encode('utf-8')
+    except UnicodeEncodeError:
+        raise UnreadableRequest('field {} holds a lone surrogate'.format(name)) from None
+    return text

@@ -15,7 +15,7 @@ from .. import clock
 from ..status import ClickatellMessageStatus
 # The field helpers lived here before fields.py: still importable from here.
 from .fields import (MAX_NAME_LENGTH, MAX_TIMESTAMP_LENGTH, MAX_UDH_LENGTH, decimal, message_id,  # noqa: F401
-                     phone_number, required_text, text_field, whole_number)
+                     phone_number, required_text, text_field, valid_text, whole_number)
 from .formats import UnreadableRequest, quote, shown
 
 #: Clickatell writes MO timestamps in GMT+2, all year round.
@@ -67,7 +67,8 @@ def parse_incoming_message(fields):
 def message_text(fields, charset):
     """The text of an MO: its raw bytes decoded with `charset`, or as a document gave it.
 
-    :raises UnreadableRequest: no text, an unknown charset, or bytes that are not valid in it
+    :raises UnreadableRequest: no text, an unknown charset, bytes that are not valid in it, or text
+        that cannot be written as UTF-8 (a lone surrogate, which UTF-7 can encode)
     """
     if 'text' not in fields:
         raise UnreadableRequest('missing field text')
@@ -78,7 +79,7 @@ def message_text(fields, charset):
             text = text.decode(codec)
         except UnicodeError:
             raise UnreadableRequest('field text is not valid {}'.format(shown(charset))) from None
-    return text
+    return valid_text(text, 'text')
 
 
 def charset_codec(charset):
