@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from smsframework_clickatell.receivers import fields
+from smsframework_clickatell.receivers import rules
 from smsframework_clickatell.receivers.formats import MAX_QUERY_SIZE
 
 from .pushes import FORM, IM, STATUS, send
@@ -20,21 +20,21 @@ REQUEST_PATTERNS = {'smsframework_clickatell.receivers.formats._XML_START',
 
 # (receiver, the rest of a push, the field made too long, its cap)
 CAPPED_FIELDS = [
-    (IM, 'text=hi', 'from', fields.MAX_PHONE_LENGTH),
-    (IM, 'from=1&text=hi', 'to', fields.MAX_PHONE_LENGTH),
-    (IM, 'from=1&text=hi', 'moMsgId', fields.MAX_ID_LENGTH),
-    (IM, 'from=1&text=hi', 'timestamp', fields.MAX_TIMESTAMP_LENGTH),
-    (IM, 'from=1&text=hi', 'charset', fields.MAX_NAME_LENGTH),
-    (IM, 'from=1&text=hi', 'api_id', fields.MAX_NAME_LENGTH),
-    (IM, 'from=1&text=hi', 'network', fields.MAX_NAME_LENGTH),
-    (IM, 'from=1&text=hi', 'udh', fields.MAX_UDH_LENGTH),
-    (STATUS, 'status=004', 'apiMsgId', fields.MAX_ID_LENGTH),
-    (STATUS, 'status=004', 'moMsgId', fields.MAX_ID_LENGTH),
-    (STATUS, 'apiMsgId=x&status=004', 'cliMsgId', fields.MAX_ID_LENGTH),
-    (STATUS, 'apiMsgId=x', 'status', fields.MAX_NUMBER_LENGTH),
-    (STATUS, 'apiMsgId=x&status=004', 'charge', fields.MAX_NUMBER_LENGTH),
-    (STATUS, 'apiMsgId=x&status=004', 'timestamp', fields.MAX_NUMBER_LENGTH),
-    (STATUS, 'apiMsgId=x&status=004', 'api_id', fields.MAX_NAME_LENGTH),
+    (IM, 'text=hi', 'from', rules.MAX_PHONE_LENGTH),
+    (IM, 'from=1&text=hi', 'to', rules.MAX_PHONE_LENGTH),
+    (IM, 'from=1&text=hi', 'moMsgId', rules.MAX_ID_LENGTH),
+    (IM, 'from=1&text=hi', 'timestamp', rules.MAX_TIMESTAMP_LENGTH),
+    (IM, 'from=1&text=hi', 'charset', rules.MAX_NAME_LENGTH),
+    (IM, 'from=1&text=hi', 'api_id', rules.MAX_NAME_LENGTH),
+    (IM, 'from=1&text=hi', 'network', rules.MAX_NAME_LENGTH),
+    (IM, 'from=1&text=hi', 'udh', rules.MAX_UDH_LENGTH),
+    (STATUS, 'status=004', 'apiMsgId', rules.MAX_ID_LENGTH),
+    (STATUS, 'status=004', 'moMsgId', rules.MAX_ID_LENGTH),
+    (STATUS, 'apiMsgId=x&status=004', 'cliMsgId', rules.MAX_ID_LENGTH),
+    (STATUS, 'apiMsgId=x', 'status', rules.MAX_NUMBER_LENGTH),
+    (STATUS, 'apiMsgId=x&status=004', 'charge', rules.MAX_NUMBER_LENGTH),
+    (STATUS, 'apiMsgId=x&status=004', 'timestamp', rules.MAX_NUMBER_LENGTH),
+    (STATUS, 'apiMsgId=x&status=004', 'api_id', rules.MAX_NAME_LENGTH),
 ]
 CAPPED_IDS = ['{}-{}'.format(url.rsplit('/', 1)[1], name) for url, _, name, _ in CAPPED_FIELDS]
 
@@ -67,7 +67,7 @@ def patterns(monkeypatch):
         for attr, value in list(vars(module).items()):
             if isinstance(value, re.Pattern):
                 monkeypatch.setattr(module, attr, PatternSpy(value, module_name + '.' + attr, calls))
-    assert calls == [] and any(isinstance(v, PatternSpy) for v in vars(fields).values())
+    assert calls == [] and any(isinstance(v, PatternSpy) for v in vars(rules).values())
     return calls
 
 
@@ -107,7 +107,7 @@ def test_a_field_at_its_cap_is_not_refused_for_its_length(client, hooks, url, re
 @pytest.mark.parametrize('name', ['charge', 'timestamp'])
 def test_a_number_no_float_can_hold_is_refused_even_under_a_higher_cap(client, hooks, monkeypatch, name):
     """float('9' * 400) is inf: the hook would get a number no arithmetic can use."""
-    monkeypatch.setattr(fields, 'MAX_NUMBER_LENGTH', 1000)
+    monkeypatch.setattr(rules, 'MAX_NUMBER_LENGTH', 1000)
     response = send(client, STATUS, 'GET', 'apiMsgId=x&status=004&' + name + '=' + '9' * 400)
     assert_refused(response, hooks, "field {} is not a finite number: '{}'".format(name, '9' * 40))
 

@@ -6,7 +6,7 @@ import pytest
 from .conftest import CREDENTIALS
 from .pushes import IM, STATUS, STATUS_XML, form_escape, send, send_raw
 
-NOT_AN_ID = 'is not an id (letters, digits, "-" and "_"): '
+NOT_AN_ID = 'is not an id (up to 64 letters, digits, - and _): '
 
 # (query string or form body, the whole answer)
 UNREADABLE_MESSAGES = [

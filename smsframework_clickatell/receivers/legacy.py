@@ -2,7 +2,7 @@
 
 The fields come from :func:`~smsframework_clickatell.receivers.formats.request_fields`: ``bytes`` for
 percent-encoded values (their raw bytes), ``str`` for values a document parser already decoded. Every
-value is checked, by the rules of :mod:`.fields`, before the hook sees it; what cannot be read raises
+value is checked, by the rules of :mod:`.rules`, before the hook sees it; what cannot be read raises
 :class:`~smsframework_clickatell.receivers.formats.UnreadableRequest` with a one-line reason.
 """
 import codecs
@@ -13,8 +13,8 @@ from smsframework import IncomingMessage
 
 from .. import clock
 from ..status import ClickatellMessageStatus
-# The field helpers lived here before fields.py: still importable from here.
-from .fields import (MAX_NAME_LENGTH, MAX_TIMESTAMP_LENGTH, MAX_UDH_LENGTH, decimal, message_id,  # noqa: F401
+# The field helpers lived here before rules.py: still importable from here.
+from .rules import (MAX_NAME_LENGTH, MAX_TIMESTAMP_LENGTH, MAX_UDH_LENGTH, decimal, message_id,  # noqa: F401
                      phone_number, required_text, text_field, valid_text, whole_number)
 from .formats import UnreadableRequest, quote, shown
 

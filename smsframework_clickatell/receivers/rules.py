@@ -1,4 +1,4 @@
-"""How one field of a push is read, whatever the API (legacy, Platform, One API): the rules in one place.
+"""The rules for reading one field of a push, whatever the API (legacy, Platform, One API), in one place.
 
 Each kind of field has a length cap, checked before any pattern, decoder or conversion sees the value,
 so that what a field costs is bounded however long the request makes it; the patterns besides are
@@ -76,8 +76,8 @@ def message_id(fields, *names, required=False):
         value = text_field(fields, name, MAX_ID_LENGTH)
         if value:
             if not ids.is_message_id(value):
-                raise UnreadableRequest('field {} is not an id (letters, digits, "-" and "_"): {}'.format(
-                    name, quote(value)))
+                raise UnreadableRequest('field {} is not an id (up to {} letters, digits, - and _): {}'.format(
+                    name, MAX_ID_LENGTH, quote(value)))
             return value
     if required:
         raise UnreadableRequest('missing field {}'.format(' or '.join(names)))
