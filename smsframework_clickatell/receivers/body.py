@@ -15,6 +15,7 @@ from werkzeug.wsgi import LimitedStream
 from .formats import UnreadableRequest
 
 _READ_SIZE = 16 * 1024
+# One quantifier over one class, anchored at the start (match): linear in the header's length.
 _DIGITS = re.compile(r'[0-9]+\Z')
 
 

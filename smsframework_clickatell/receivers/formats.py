@@ -30,6 +30,8 @@ DOCUMENT_FIELDS = ('data', 'xml')
 JSON_TYPES = frozenset(('application/json', 'text/json'))
 XML_TYPES = frozenset(('application/xml', 'text/xml'))
 
+# Each runs in linear time (the first two read the whole query string or body): a look-ahead of two
+# characters at each "%"; one quantifier over white space, tried at the start only; a bounded repeat.
 # A "%" not followed by two hex digits: urllib would keep it literally; we refuse it.
 _MALFORMED_ESCAPE = re.compile(rb'%(?![0-9A-Fa-f]{2})')
 # A percent-encoded document: "<" itself or its escape, after optional white space.

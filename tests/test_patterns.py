@@ -1,0 +1,54 @@
+"""Every regular expression of the package has been audited for linear time: a new or changed one fails
+here until it is added to :data:`AUDITED` with the reason it cannot backtrack on long input."""
+import importlib
+import pkgutil
+import re
+
+import smsframework_clickatell
+
+# name → (pattern, why it runs in linear time). "Capped" means the input's length is checked first.
+AUDITED = {
+    'smsframework_clickatell.phone._NUMBER': (
+        r'\+?[0-9 ().-]+\Z', 'one quantifier over one class ("+" outside it); capped at 32'),
+    'smsframework_clickatell.ids._ID': (r'[A-Za-z0-9_-]+\Z', 'one quantifier over one class; capped at 64'),
+    'smsframework_clickatell.receivers.body._DIGITS': (r'[0-9]+\Z', 'one quantifier over one class'),
+    'smsframework_clickatell.receivers.rules._DECIMAL': (
+        r'[0-9]+(\.[0-9]+)?\Z', 'two quantifiers separated by a "." neither matches; capped at 32'),
+    'smsframework_clickatell.receivers.rules._WHOLE': (r'[0-9]+\Z', 'one quantifier over one class; capped at 32'),
+    'smsframework_clickatell.receivers.legacy._MO_TIMESTAMP': (
+        r'[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\Z', 'fixed length; capped at 40'),
+    'smsframework_clickatell.receivers.formats._MALFORMED_ESCAPE': (
+        rb'%(?![0-9A-Fa-f]{2})', 'a two-character look-ahead at each "%"'),
+    'smsframework_clickatell.receivers.formats._XML_START': (
+        rb'\s*(<|%3[Cc])', 'one quantifier, tried at the start only (match)'),
+    'smsframework_clickatell.receivers.formats._TOKEN': (r'[A-Za-z0-9._/+-]{1,40}\Z', 'bounded repeat'),
+    'smsframework_clickatell.clients.legacy._MSGID': (r'[\w-]{1,64}\Z', 'bounded repeat'),
+    'smsframework_clickatell.clients.legacy._FIELD': (
+        r'(?:^|(?<=\s))([A-Za-z]+):(?:\s+|$)',
+        'a scan starts only after white space and runs over letters, then stops at ":": the runs of '
+        'different starts do not overlap; "\\s+" needs nothing after it'),
+    'smsframework_clickatell.clients.keyed._MESSAGE_ID': (r'[A-Za-z0-9_-]{1,64}\Z', 'bounded repeat'),
+    'smsframework_clickatell.clients.keyed._KEY': (r'[!-~]{1,256}\Z', 'bounded repeat'),
+}
+
+# A pattern compiled where it is used would escape the audit.
+_INLINE = re.compile(r'\bre\.(?:match|fullmatch|search|sub|subn|split|findall|finditer)\(')
+
+
+def package_modules():
+    yield smsframework_clickatell
+    for info in pkgutil.walk_packages(smsframework_clickatell.__path__, 'smsframework_clickatell.'):
+        yield importlib.import_module(info.name)
+
+
+def test_every_pattern_of_the_package_is_audited_for_linear_time():
+    found = {'{}.{}'.format(module.__name__, name): value.pattern
+             for module in package_modules() for name, value in vars(module).items()
+             if isinstance(value, re.Pattern)}
+    assert found == {name: pattern for name, (pattern, _) in AUDITED.items()}
+
+
+def test_no_pattern_is_compiled_where_it_is_used():
+    for module in package_modules():
+        with open(module.__file__, encoding='utf-8') as source:
+            assert not _INLINE.search(source.read()), module.__name__
