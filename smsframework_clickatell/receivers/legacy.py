@@ -13,10 +13,10 @@ from smsframework import IncomingMessage
 
 from .. import clock
 from ..status import ClickatellMessageStatus
+from .formats import UnreadableRequest, quote, shown
 # The field helpers lived here before rules.py: still importable from here.
 from .rules import (MAX_NAME_LENGTH, MAX_TIMESTAMP_LENGTH, MAX_UDH_LENGTH, decimal, message_id,  # noqa: F401
-                     phone_number, required_text, text_field, valid_text, whole_number)
-from .formats import UnreadableRequest, quote, shown
+                    phone_number, required_text, text_field, valid_text, whole_number)
 
 #: Clickatell writes MO timestamps in GMT+2, all year round.
 MO_TIMESTAMP_OFFSET = timedelta(hours=2)
