@@ -5,6 +5,7 @@ from smsframework import IProvider, exc
 from . import bulk, const
 from .clients import CLIENTS
 from .error import API_NAMES
+from .transport import Secret
 from .receivers.auth import BasicCredentials
 from .status import ClickatellMessageStatus  # noqa: F401  (kept importable from here, as in 1.0 previews)
 
@@ -45,6 +46,10 @@ class ClickatellProvider(IProvider):
     def __init__(self, gateway, name, api_id=None, user=None, password=None, https=False, *, api_key=None,
                  api=None, api_url=None, timeout=const.DEFAULT_TIMEOUT, verify=True,
                  retries=const.DEFAULT_RETRIES, pool_size=const.DEFAULT_POOL_SIZE, receiver_auth=None):
+        # Credentials become Secrets at once: from here on, no frame local (which error trackers record
+        # with a traceback) holds one in the clear.
+        password = None if password is None else Secret(password)
+        api_key = None if api_key is None else Secret(api_key)
         super().__init__(gateway, name)
         legacy = {key: value for key, value in zip(_LEGACY_CREDENTIALS, (api_id, user, password))
                   if value is not None}
@@ -82,7 +87,7 @@ class ClickatellProvider(IProvider):
         return self.clients[api]
 
     def __repr__(self):
-        return '<{} {!r} {!r}>'.format(type(self).__name__, self.name, self.api)
+        return '<{} {!r} {!r}>'.format(type(self).__name__, getattr(self, 'name', None), getattr(self, 'api', None))
 
     def close(self):
         """Close the pooled connections to Clickatell."""

@@ -45,11 +45,13 @@ class KeyApiClient:
     send_path = ''
 
     def __init__(self, api_key, *, base_url=const.PLATFORM_BASE_URL, **options):
-        if not isinstance(api_key, str):
+        if not isinstance(api_key, (str, Secret)):
             raise TypeError('api_key must be a string, not {}'.format(type(api_key).__name__))
-        if not _KEY.match(api_key.strip()):
+        key = Secret(api_key)  # at once: no frame local holds it in the clear
+        del api_key
+        if not _KEY.match(key.value.strip()):
             raise ValueError('api_key must be the key from Clickatell\'s portal: printable ASCII, no spaces')
-        key = Secret(api_key.strip())
+        key = Secret(key.value.strip())
         self._headers = {'Authorization': HiddenStr(key.value), 'Accept': 'application/json'}
         self.transport = Transport(base_url, secrets=(key,), **options)
         self.base_url = self.transport.base_url
@@ -60,7 +62,7 @@ class KeyApiClient:
         return const.PLATFORM_BASE_URL
 
     def __repr__(self):
-        return '<{} base_url={!r}>'.format(type(self).__name__, self.base_url)
+        return '<{} base_url={!r}>'.format(type(self).__name__, getattr(self, 'base_url', None))
 
     @property
     def timeout(self):

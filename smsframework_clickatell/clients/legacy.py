@@ -96,12 +96,12 @@ class ClickatellHttpApi:
     api = 'legacy'
 
     def __init__(self, api_id, user, password, *, base_url=const.HTTP_BASE_URL, **options):
-        credentials = (('api_id', api_id), ('user', user), ('password', password))
-        for name, value in credentials:
+        password = Secret(password)  # at once: no frame local holds it in the clear
+        for name, value in (('api_id', api_id), ('user', user)):
             _check_credential(name, value)
+        _check_credential('password', password)
         self.api_id = str(api_id)
         self.user = str(user)
-        password = Secret(password)
         # The credentials' share of every form body, encoded once; a Secret, so it shows nowhere.
         self._credentials_form = Secret(urlencode(
             (('api_id', self.api_id), ('user', self.user), ('password', password.value)),
@@ -115,8 +115,10 @@ class ClickatellHttpApi:
         return const.HTTPS_BASE_URL if https else const.HTTP_BASE_URL
 
     def __repr__(self):
+        # getattr: a repr may be asked for before __init__ is done (a traceback's frame locals).
         return '<{} api_id={!r} user={!r} base_url={!r}>'.format(
-            type(self).__name__, self.api_id, self.user, self.base_url)
+            type(self).__name__, getattr(self, 'api_id', None), getattr(self, 'user', None),
+            getattr(self, 'base_url', None))
 
     @property
     def timeout(self):
@@ -355,9 +357,13 @@ _ERR_901_RESPONSE = urllib3.HTTPResponse(body=b'', status=200, preload_content=F
 
 
 def _check_credential(name, value):
-    if value is None or str(value) == '':
+    """Refuse a credential that is empty or cannot be sent; the message names it, never shows it."""
+    # Only booleans as locals: this frame is in the traceback of the ValueError.
+    empty = value is None or str(value.value if isinstance(value, Secret) else value) == ''
+    if empty:
         raise ValueError('{} is required for the legacy API'.format(name))
-    if not _latin1(value):
+    sendable = _latin1(value.value if isinstance(value, Secret) else value)
+    if not sendable:
         raise ValueError('{} has characters that cannot be sent as ISO-8859-1'.format(name))
 
 

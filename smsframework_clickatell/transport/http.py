@@ -19,7 +19,7 @@ from .. import const
 from ..error import ClickatellAnswerTooLarge, ClickatellConnectionError, ClickatellTimeout
 from .deadline import watch
 from .retries import RetryPolicies, retry_policies
-from .secrets import Secret, mask
+from .secrets import Masker, Secret
 from .session import ProcessSession
 
 log = logging.getLogger(__name__)
@@ -81,7 +81,7 @@ class Transport:
         self.verify = resolve_verify(verify)
         self.retries: RetryPolicies = retry_policies(retries)
         self.max_answer = max_answer
-        self._secrets = tuple(secrets)
+        self._masker = Masker(secrets)
         self._sessions = ProcessSession(self.base_url, self.retries, pool_size)
 
     def __repr__(self) -> str:
@@ -96,8 +96,8 @@ class Transport:
         self._sessions.close()
 
     def mask(self, text: str) -> str:
-        """`text` without this transport's credentials (for an answer quoted in an error)."""
-        return mask(text, self._secrets)
+        """`text` without this transport's credentials."""
+        return self._masker.text(text)
 
     def request(self, method: str, path: str, *, what: str, read_only: bool,
                 body: Optional[bytes] = None, headers: Optional[Mapping[str, str]] = None,
@@ -115,7 +115,8 @@ class Transport:
         :param body: the request body (a :class:`~.secrets.HiddenBytes` when it holds credentials)
         :param headers: extra headers (values that hold credentials as :class:`~.secrets.HiddenStr`)
         :param params: query parameters (never credentials)
-        :returns: the :class:`Answer`, whatever its status
+        :returns: the :class:`Answer`, whatever its status; credentials it echoes are masked
+            (:class:`~.secrets.Masker`)
         :raises ClickatellTimeout: no answer, or not the whole of it, within the read time-out
         :raises ClickatellConnectionError: the API could not be reached, or the connection failed
         :raises ClickatellAnswerTooLarge: an answer over `max_answer` bytes
@@ -142,7 +143,8 @@ class Transport:
                     failure = self._late(what)
         if failure is not None:
             raise failure
-        return Answer(response.status_code, response.reason or '', response.headers, content, response.raw)
+        return Answer(response.status_code, self.mask(response.reason or ''), response.headers,
+                      self._masker.content(content), response.raw)
 
     def _read(self, response: requests.Response, what: str) -> bytes:
         declared = response.headers.get('Content-Length', '')
