@@ -18,7 +18,6 @@ AUDITED = {
     'smsframework_clickatell.receivers.rules._DECIMAL': (
         r'[0-9]+(\.[0-9]+)?\Z', 'two quantifiers separated by a "." neither matches; capped at 32'),
     'smsframework_clickatell.receivers.rules._WHOLE': (r'[0-9]+\Z', 'one quantifier over one class; capped at 32'),
-    'smsframework_clickatell.receivers.fields._ID': (r'[A-Za-z0-9_-]{1,64}\Z', 'bounded repeat'),
     'smsframework_clickatell.receivers.fields._CODE': (r'[0-9]{1,9}\Z', 'bounded repeat'),
     'smsframework_clickatell.receivers.fields._MILLISECONDS': (
         r'[0-9]{1,15}(\.[0-9]{1,6})?\Z', 'bounded repeats separated by a "." neither matches'),

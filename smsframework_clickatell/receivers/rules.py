@@ -13,7 +13,7 @@ import math
 import re
 
 from .. import ids, phone
-from .formats import UnreadableRequest, quote
+from .formats import UnreadableRequest, has_lone_surrogate, quote
 
 #: Length caps, by kind of field.
 MAX_PHONE_LENGTH = phone.MAX_LENGTH  # 32: E.164's 15 digits and room for formatting
@@ -137,8 +137,6 @@ def valid_text(text, name):
 
     :raises UnreadableRequest: it holds a lone surrogate
     """
-    try:
-        text.encode('utf-8')
-    except UnicodeEncodeError:
-        raise UnreadableRequest('field {} holds a lone surrogate'.format(name)) from None
+    if has_lone_surrogate(text):
+        raise UnreadableRequest('field {} holds a lone surrogate'.format(name))
     return text
