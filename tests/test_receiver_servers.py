@@ -23,15 +23,18 @@ PUSH = b'from=1&text=hi'  # 14 bytes: "e" in hex
 
 SERVERS = ('gunicorn', 'werkzeug', 'waitress')
 
-# (what is wrong, the chunked body, whether the client then stops sending, the servers that refuse it:
-# the others ignore chunk extensions and trailers, which is their right)
+# (what is wrong, the chunked body, whether the client then stops sending): every server refuses these.
 MALFORMED = [
-    ('chunk size not hex', b'zz\r\n' + PUSH + b'\r\n0\r\n\r\n', False, SERVERS),
-    ('negative chunk size', b'-5\r\n' + PUSH + b'\r\n0\r\n\r\n', False, SERVERS),
-    ('chunk size smaller than its data', b'3\r\n' + PUSH + b'\r\n0\r\n\r\n', False, SERVERS),
-    ('cut short', b'ff\r\n' + PUSH, True, SERVERS),
-    ('chunk extension with a control character', b'e;x=\x01\r\n' + PUSH + b'\r\n0\r\n\r\n', False, SERVERS),
-    ('malformed trailer', b'e\r\n' + PUSH + b'\r\n0\r\nno colon\r\n\r\n', False, ('gunicorn', 'werkzeug')),
+    ('chunk size not hex', b'zz\r\n' + PUSH + b'\r\n0\r\n\r\n', False),
+    ('negative chunk size', b'-5\r\n' + PUSH + b'\r\n0\r\n\r\n', False),
+    ('chunk size smaller than its data', b'3\r\n' + PUSH + b'\r\n0\r\n\r\n', False),
+    ('cut short', b'ff\r\n' + PUSH, True),
+]
+# Whether these are malformed depends on the server and its version (gunicorn 27 refuses both, 21 takes
+# the first; waitress takes the second): refused or delivered whole, never a 500.
+DEBATABLE = [
+    ('chunk extension with a control character', b'e;x=\x01\r\n' + PUSH + b'\r\n0\r\n\r\n'),
+    ('trailer line without a colon', b'e\r\n' + PUSH + b'\r\n0\r\nno colon\r\n\r\n'),
 ]
 
 
@@ -183,7 +186,7 @@ def test_a_wellformed_chunked_push_is_read(server):
 
 @pytest.mark.parametrize('server, body, close_after', [
     on(name, body, close_after, id='{}-{}'.format(name, what))
-    for what, body, close_after, refused_by in MALFORMED for name in refused_by
+    for what, body, close_after in MALFORMED for name in SERVERS
 ], indirect=['server'])
 def test_a_malformed_chunked_body_is_answered_400_and_never_reaches_the_hook(server, body, close_after):
     before = hook_calls(server.port)
@@ -195,3 +198,12 @@ def test_a_malformed_chunked_body_is_answered_400_and_never_reaches_the_hook(ser
     else:
         assert status == 400, text
     assert hook_calls(server.port) == before
+
+
+@pytest.mark.parametrize('server, body', [
+    on(name, body, id='{}-{}'.format(name, what)) for what, body in DEBATABLE for name in SERVERS
+], indirect=['server'])
+def test_a_doubtful_chunked_body_is_refused_or_read_whole_never_a_500(server, body):
+    before = hook_calls(server.port)
+    status, text = post_chunked(server.port, b'/sms/clickatell/im', body)
+    assert (status, hook_calls(server.port) - before) in [(400, 0), (200, 1)], text
