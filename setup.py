@@ -48,6 +48,10 @@ setup(
             'waitress>=2.1',
         ],
     },
+    entry_points={
+        # The clickatell_simulator fixture, for the test suites of applications that use the package.
+        'pytest11': ['clickatell = smsframework_clickatell.simulator.pytest_plugin'],
+    },
     classifiers=[
         'Development Status :: 4 - Beta',
         'Intended Audience :: Developers',

@@ -45,7 +45,8 @@ def with_checks(block):
         expr = shown.group('expr').strip() or lines[i - 1].strip()
         value = shown.group('value').strip()
         ast.literal_eval(value)  # the README shows literal values only
-        lines[i] = 'assert ({}) == ({}), {!r}'.format(expr, value, expr)
+        indent = line[:len(line) - len(line.lstrip())]  # a check inside a block stays inside it
+        lines[i] = indent + 'assert ({}) == ({}), {!r}'.format(expr, value, expr)
         if not shown.group('expr').strip():
             lines[i - 1] = ''
     return '\n'.join(lines)
@@ -57,9 +58,21 @@ def test_readme_has_checked_examples():
     assert sum(block.count('# -> ') for block in blocks) >= 3
 
 
+def run_fixture_tests(namespace, seen):
+    """Run the README's new ``test_*(clickatell_simulator)`` functions, as pytest would."""
+    from smsframework_clickatell.simulator import ClickatellSimulator
+    for name, function in list(namespace.items()):
+        if name.startswith('test_') and callable(function) and name not in seen:
+            seen.add(name)
+            with ClickatellSimulator(api_id='1', user='u', password='p', api_key='k') as simulator:
+                function(clickatell_simulator=simulator)
+
+
 def test_readme_examples_run_in_order():
     namespace = {'__name__': 'readme'}
+    seen = set()
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add_passthru('http://127.0.0.1')  # the simulator's examples talk to it on loopback
         mock.add_callback(responses.POST, re.compile(r'https?://api\.clickatell\.com/http/sendmsg'), sendmsg)
         mock.add_callback(responses.POST, re.compile(r'https?://api\.clickatell\.com/http/querymsg'), querymsg)
         for command, answer in ANSWERS.items():
@@ -68,5 +81,6 @@ def test_readme_examples_run_in_order():
             code = compile(with_checks(block), 'README.md python block {}'.format(number), 'exec')
             try:
                 exec(code, namespace)
+                run_fixture_tests(namespace, seen)
             except Exception as e:
                 raise AssertionError('README python block {} failed: {!r}\n{}'.format(number, e, block)) from e
