@@ -132,8 +132,9 @@ class MixedPlanner(Planner):
 
     def member(self, message):
         wire = self.message_params(message)
-        key = digits(str(wire.get('to', '')))
-        if not key:  # ``.params(to=...)`` may have replaced the recipient
+        to = wire.get('to')
+        key = digits(str(to)) if isinstance(to, (str, int)) and not isinstance(to, bool) else ''
+        if not key:  # ``.params(to=...)`` may have replaced the recipient with anything
             raise ClickatellParameterError('a message needs one recipient phone number, not {!r}'.format(
                 wire.get('to')))
         return Member(key, wire, message)

@@ -379,6 +379,19 @@ def test_platform_207_and_429(platform, mocked, fake_clock):
     assert messages[1].msgid is None and messages[1].meta['error'].code == 105
 
 
+def test_a_recipient_replaced_by_params_that_is_not_one_number_is_refused_alone(platform, one, mocked, fake_clock):
+    mocked.add_callback(responses.POST, PLATFORM, callback=platform_answer)
+    mocked.add_callback(responses.POST, ONE, callback=OneApiServer())
+    for provider in (platform, one):
+        fine = OutgoingMessage(number(1), 'Hi')
+        several = OutgoingMessage(number(2), 'Hi').params(to=[number(3), number(4)])
+        none = OutgoingMessage(number(5), 'Hi').params(to='')
+        provider.send_bulk([fine, several, none])
+        assert fine.msgid
+        assert [type(m.meta['error']).__name__ for m in (several, none)] == ['ClickatellParameterError'] * 2
+    assert [len(body(c).get('to', body(c).get('messages'))) for c in mocked.calls] == [1, 1]
+
+
 # send(): one message, refused for the rate, sent again within the retry budget
 
 def test_send_sends_a_refused_message_again_honouring_retry_after(one, mocked, fake_clock):

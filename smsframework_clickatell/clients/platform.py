@@ -42,12 +42,7 @@ class PlatformClient(KeyApiClient):
 
     def send_once(self, params):
         params = dict(params)
-        to = params.pop('to', None)
-        recipients = to if isinstance(to, list) else [to]
-        number = digits(str(recipients[0] or '')) if len(recipients) == 1 else ''
-        if not number:
-            raise ClickatellParameterError('a message goes to one recipient phone number, not {!r}'.format(
-                to if isinstance(to, list) else str(to)[:40]))
+        number = _one_recipient(params.pop('to', None))
         [result] = self.send_to_many(params, [number])
         if result.error is not None:
             raise result.error
@@ -125,11 +120,17 @@ class PlatformClient(KeyApiClient):
 
 
 def _one_recipient(to):
-    """The recipient of a message's body (``"to": [digits]``; ``.params(to=...)`` may have replaced it)."""
-    number = to[0] if isinstance(to, list) and len(to) == 1 else to
+    """The one recipient (digits) of a message's body, ``"to": [digits]`` as :meth:`message_params` makes
+    it; ``.params(to=...)`` may have replaced it with anything.
+
+    :raises ClickatellParameterError: not one phone number (nothing is sent)
+    """
+    recipients = to if isinstance(to, list) else [to]
+    number = recipients[0] if len(recipients) == 1 else None
     number = digits(str(number)) if isinstance(number, (str, int)) and not isinstance(number, bool) else ''
     if not number:
-        raise ClickatellParameterError('a message goes to one recipient phone number, not {!r}'.format(to))
+        raise ClickatellParameterError('a message goes to one recipient phone number, not {!r}'.format(
+            to if isinstance(to, list) else str(to)[:40]))
     return number
 
 
