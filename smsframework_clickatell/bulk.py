@@ -272,7 +272,12 @@ class _Run:
         """A worker thread: take batches until none is left or the run stops."""
         while True:
             with self._condition:
-                taken = self._take()
+                try:
+                    taken = self._take()
+                except BaseException as e:  # noqa: B036 - a planner's bug must end the run, not hang it
+                    self._stopped = True
+                    self.failure = self.failure or e
+                    taken = None
                 if taken is None:
                     self._condition.notify_all()
                     return

@@ -335,6 +335,29 @@ def test_concurrency_drops_to_one_while_refusals_come_and_rises_again_after(fake
     assert max(running[n] for n in range(31, planner.calls)) > 1  # accepted: more at once again
 
 
+def test_a_planner_that_fails_to_pack_again_ends_the_run_instead_of_hanging_it(fake_clock):
+    from smsframework_clickatell.clients.results import SendResult
+
+    class Failing(ScriptedPlanner):
+        def pack(self, members):
+            if self.calls:
+                raise RuntimeError('cannot pack')
+            return super().pack(members)
+
+    planner = Failing(lambda n, batch: [SendResult(m.key, None, ClickatellApiLimitsError(43, api='one'))
+                                        for m in batch.members])
+    messages = [OutgoingMessage(number(i), 'x') for i in range(5)]
+    for m in messages:
+        m.meta = {}
+    batches, _ = planner.plan(messages)
+    outcome = []
+    runner = threading.Thread(target=lambda: outcome.append(bulk.run(batches, planner, workers=2)), daemon=True)
+    runner.start()
+    runner.join(10)
+    assert not runner.is_alive() and str(outcome[0]) == 'cannot pack'
+    assert all(type(m.meta['error']) is ClickatellApiLimitsError for m in messages)
+
+
 # Platform
 
 def platform_answer(request):
