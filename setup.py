@@ -26,7 +26,18 @@ setup(
     description='Clickatell provider for smsframework: send, receive, delivery reports, balance',
     long_description=read('README.md'),
     long_description_content_type='text/markdown',
-    license='BSD',
+    # PEP 639: an SPDX expression (Metadata 2.4 License-Expression) instead of a license classifier,
+    # which setuptools deprecates; pyproject.toml asks for a setuptools that knows the keyword.
+    license_expression='BSD-3-Clause',
+    license_files=['LICENSE'],
+    author='the smsframework-clickatell authors',
+    project_urls={
+        'Homepage': 'https://github.com/kolypto/py-smsframework-clickatell',
+        'Source': 'https://github.com/kolypto/py-smsframework-clickatell',
+        'Issues': 'https://github.com/kolypto/py-smsframework-clickatell/issues',
+        'Documentation': 'https://github.com/kolypto/py-smsframework-clickatell#readme',
+    },
+    keywords=['sms', 'clickatell', 'smsframework', 'send', 'receive', 'delivery report', 'flask'],
     packages=find_packages(exclude=('tests', 'tests.*', 'benchmarks')),
     python_requires='>=3.9',
     install_requires=[
@@ -48,7 +59,6 @@ setup(
     classifiers=[
         'Development Status :: 4 - Beta',
         'Intended Audience :: Developers',
-        'License :: OSI Approved :: BSD License',
         'Programming Language :: Python :: 3',
         'Programming Language :: Python :: 3 :: Only',
         'Programming Language :: Python :: 3.9',
