@@ -1,7 +1,7 @@
 """Clickatell provider for smsframework.
 
-Receivers need Flask (``pip install smsframework-clickatell[receiver]``); importing this package
-does not import it.
+Receivers need Flask and defusedxml (``pip install 'smsframework-clickatell[receiver]'``); importing
+this package does not import them.
 """
 from .provider import ClickatellProvider
 from .error import ClickatellProviderError

@@ -13,7 +13,10 @@ The hook never sees a request that did not get through every check, nor a trunca
 """
 import logging
 
-from flask import Blueprint, request
+from ._optional import extra_imports
+
+with extra_imports():
+    from flask import Blueprint, request
 
 from .inbound import parse_incoming_message, parse_status
 from .receiver_body import BodyTooLarge, read_body

@@ -16,8 +16,11 @@ import re
 from urllib.parse import unquote_to_bytes
 from xml.etree.ElementTree import ParseError
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring as parse_xml_safely
+from ._optional import extra_imports
+
+with extra_imports():
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import fromstring as parse_xml_safely
 
 #: Form fields that may carry a whole XML document (Clickatell's "XML GET" and "XML POST").
 DOCUMENT_FIELDS = ('data', 'xml')
