@@ -1,9 +1,15 @@
-"""Constants of Clickatell's legacy HTTP API."""
+"""Constants and defaults: of Clickatell's APIs, and of this package's options (all in one place)."""
 from enum import IntFlag
 
 #: Base URLs of the legacy ("Developers' Central") HTTP API.
 HTTP_BASE_URL = 'http://api.clickatell.com'
 HTTPS_BASE_URL = 'https://api.clickatell.com'
+
+#: Base URL of the key-based APIs (One API and the Platform SMS integration).
+PLATFORM_BASE_URL = 'https://platform.clickatell.com'
+
+#: Most messages (One API) or recipients (Platform) one request may carry.
+MAX_MESSAGES_PER_REQUEST = 200
 
 #: Clickatell's `callback` levels: which status changes are pushed to the account's callback URL.
 CALLBACK_NONE = 0
@@ -53,16 +59,16 @@ class Features(IntFlag):
     DEFAULT = TEXT | EIGHT_BIT | UDH | UCS2 | CONCAT
 
 
-#: Commands that only read (paths below the base URL, compared case-insensitively). Running one twice
-#: does no harm, so they are retried after any transient failure; every other command (``sendmsg``,
-#: ``delmsg``, ``auth``, unknown ones) is retried only when it surely never reached Clickatell.
-READ_ONLY_COMMANDS = (
+#: Legacy commands that only read (paths below the base URL, compared case-insensitively). Running one
+#: twice does no harm, so they are retried after any transient failure; every other command
+#: (``sendmsg``, ``delmsg``, ``auth``, unknown ones) is retried only when it surely never reached Clickatell.
+READ_ONLY_COMMANDS = frozenset(path.lower() for path in (
     'http/getbalance',
     'http/querymsg',
     'http/getmsgcharge',
     'http/ping',
     'utils/routeCoverage',
-)
+))
 
 #: HTTP statuses after which a read-only command is retried: overload and gateway failures.
 RETRY_STATUSES = (429, 500, 502, 503, 504)
@@ -73,6 +79,13 @@ DEFAULT_RETRIES = 3
 #: Seconds of backoff: 0, then ``factor * 2 ** (n - 1)`` before the n-th following retry, at most the max.
 RETRY_BACKOFF_FACTOR = 0.5
 RETRY_BACKOFF_MAX = 5.0
+
+#: (connect, read) time-out in seconds: Clickatell answers well within it, a dead peer does not hang us.
+#: The read time-out bounds the whole answer of an attempt, not each socket read.
+DEFAULT_TIMEOUT = (5.0, 30.0)
+
+#: The most bytes an answer may have (a 600-recipient sendmsg answer takes under 64 KiB).
+MAX_ANSWER_SIZE = 1024 * 1024
 
 #: Pooled connections kept open per process: at least the number of threads that send at once.
 DEFAULT_POOL_SIZE = 10

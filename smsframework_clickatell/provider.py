@@ -1,54 +1,93 @@
-"""The smsframework provider: turns smsframework messages into Clickatell commands."""
-import re
-
-from smsframework import IProvider
+"""The smsframework provider: turns smsframework messages into Clickatell calls, through the wire client
+of the account's API generation."""
+from smsframework import IProvider, exc
 
 from . import bulk, const
-from .api import DEFAULT_TIMEOUT, ClickatellHttpApi
-from .basic_auth import BasicCredentials
-from .error import ClickatellParameterError, ClickatellProviderError
-from .status import ClickatellMessageStatus
-from .text import encode_text
+from .clients import CLIENTS
+from .error import API_NAMES
+from .transport import Secret
+from .receivers.auth import BasicCredentials
+from .status import ClickatellMessageStatus  # noqa: F401  (kept importable from here, as in 1.0 previews)
 
-# A sender made only of a phone number's characters is a number: Clickatell wants its digits alone.
-_PHONE_NUMBER = re.compile(r'^\+?[\d\s().-]+$')
+_LEGACY_CREDENTIALS = ('api_id', 'user', 'password')
 
 
 class ClickatellProvider(IProvider):
     """Clickatell provider for smsframework.
 
+    Give the credentials of your account's API (see the README's "Which credentials do I have?"):
+    ``api_key`` for One API (accounts opened today) or, with ``api='platform'``, for a Platform SMS
+    integration; ``api_id``, ``user`` and ``password`` for the legacy HTTP API. The README's option
+    table says what every option does; they work the same for every API.
+
     :param gateway: the :class:`smsframework.Gateway`
     :param str name: the provider's name in the gateway
-    :param api_id: the Clickatell HTTP API's id
-    :param str user: the account's user name
-    :param str password: the account's password
-    :param bool https: talk to Clickatell over HTTPS (default False, as in 0.0.x; True is advised)
-    :param str api_url: base URL to use instead of Clickatell's (a simulator, a test server)
-    :param timeout: seconds, or a (connect, read) tuple, for every request (default (5, 30))
-    :param verify: TLS certificate verification: True (certifi's CA bundle, default), the path of a CA
-        bundle, or False; the ``REQUESTS_CA_BUNDLE`` environment variable does not change it
-    :param retries: the most retries of a request (default 3; 0 for none), or a :class:`urllib3.util.Retry`;
-        ``sendmsg`` is retried only when the connection could not be made (see
-        :mod:`smsframework_clickatell.retries`)
-    :param int pool_size: connections kept open for reuse (default 10): at least the number of threads
-        that send at once
-    :param receiver_auth: a ``(user, password)`` pair the receivers require as HTTP Basic
-        authentication (Clickatell's callback user name and password); None (default) leaves them open
-    :raises ValueError, TypeError: an option of the wrong value or type (see
-        :class:`~smsframework_clickatell.api.ClickatellHttpApi`)
+    :param api_id: the legacy HTTP API's id
+    :param str user: the legacy account's user name
+    :param str password: the legacy account's password
+    :param bool https: legacy API over HTTPS (default False, as in 0.0.x; True is advised)
+    :param str api_key: the API key of a One API set-up or of a Platform integration
+    :param str api: ``'one'``, ``'platform'`` or ``'legacy'``; by default ``'one'`` with an `api_key`,
+        ``'legacy'`` with `api_id`/`user`/`password`
+    :param str api_url: base URL to use instead of Clickatell's (a simulator, a proxy), used as it is
+    :param timeout: seconds, or a (connect, read) tuple (default (5, 30))
+    :param verify: TLS certificate verification: True, the path of a CA bundle, or False
+    :param retries: the most retries of a call (default 3), or a :class:`urllib3.util.Retry`
+    :param int pool_size: connections kept open for reuse (default 10)
+    :param receiver_auth: a ``(user, password)`` pair the receivers require as HTTP Basic authentication
+    :raises ValueError: missing credentials, credentials of two APIs, credentials the chosen `api` does
+        not take, an unknown `api`, or an option of the wrong value (the message names what to give)
+    :raises TypeError: an option of the wrong type
     """
 
-    def __init__(self, gateway, name, api_id, user, password, https=False, *, api_url=None,
-                 timeout=DEFAULT_TIMEOUT, verify=True, retries=const.DEFAULT_RETRIES,
-                 pool_size=const.DEFAULT_POOL_SIZE, receiver_auth=None):
+    #: `api` option → wire client class. A subclass may add or replace generations here.
+    clients = CLIENTS
+
+    def __init__(self, gateway, name, api_id=None, user=None, password=None, https=False, *, api_key=None,
+                 api=None, api_url=None, timeout=const.DEFAULT_TIMEOUT, verify=True,
+                 retries=const.DEFAULT_RETRIES, pool_size=const.DEFAULT_POOL_SIZE, receiver_auth=None):
+        # Credentials become Secrets at once: from here on, no frame local (which error trackers record
+        # with a traceback) holds one in the clear.
+        password = None if password is None else Secret(password)
+        api_key = None if api_key is None else Secret(api_key)
         super().__init__(gateway, name)
-        base_url = api_url or (const.HTTPS_BASE_URL if https else const.HTTP_BASE_URL)
-        self.api = ClickatellHttpApi(api_id, user, password, base_url=base_url, timeout=timeout,
-                                     verify=verify, retries=retries, pool_size=pool_size)
+        legacy = {key: value for key, value in zip(_LEGACY_CREDENTIALS, (api_id, user, password))
+                  if value is not None}
+        client_class = self._client_class(api, api_key, legacy)
+        credentials = legacy if client_class.api == 'legacy' else {'api_key': api_key}
+        base_url = api_url or client_class.default_url(https)
+        self.api = client_class(**credentials, base_url=base_url, timeout=timeout, verify=verify,
+                                retries=retries, pool_size=pool_size)
         self.receiver_auth = BasicCredentials.from_option(receiver_auth)
 
+    def _client_class(self, api, api_key, legacy):
+        if api is not None and api not in self.clients:
+            raise ValueError('api must be one of {}, not {!r}'.format(
+                ', '.join(repr(name) for name in self.clients), api))
+        if api_key is not None and legacy:
+            raise ValueError('give either api_key (One API or Platform) or api_id, user and password '
+                             '(legacy HTTP API), not both')
+        if api_key is None and not legacy:
+            raise ValueError('Clickatell credentials are missing: give api_key=... (One API; with '
+                             "api='platform' for a Platform integration) or api_id=..., user=... and "
+                             'password=... (legacy HTTP API)')
+        if api is None:
+            api = 'legacy' if legacy else 'one'
+        if api == 'legacy' and api_key is not None:
+            raise ValueError("api='legacy' takes api_id, user and password, not api_key: an API key "
+                             "belongs to One API (api='one') or a Platform integration (api='platform')")
+        if api != 'legacy' and legacy:
+            raise ValueError('api={!r} takes api_key, not api_id, user or password (those are the '
+                             "legacy HTTP API's: api='legacy')".format(api))
+        if api == 'legacy':
+            missing = [key for key in _LEGACY_CREDENTIALS if key not in legacy]
+            if missing:
+                raise ValueError('the legacy HTTP API needs api_id, user and password: {} missing'.format(
+                    ', '.join(missing)))
+        return self.clients[api]
+
     def __repr__(self):
-        return '<{} {!r} {!r}>'.format(type(self).__name__, self.name, self.api)
+        return '<{} {!r} {!r}>'.format(type(self).__name__, getattr(self, 'name', None), getattr(self, 'api', None))
 
     def close(self):
         """Close the pooled connections to Clickatell."""
@@ -108,7 +147,7 @@ class ClickatellProvider(IProvider):
                 message.meta = {}
             message.meta.pop('error', None)  # left from an earlier attempt
 
-        batches, refused = bulk.plan(unique, self.sendmsg_params)
+        batches, refused = bulk.plan(unique, self.api.message_params)
         for message, error in refused:
             message.meta['error'] = error
         outcomes = bulk.run(batches, self.api.send_multi, workers)
@@ -139,37 +178,11 @@ class ClickatellProvider(IProvider):
         return messages
 
     def sendmsg_params(self, message):
-        """The ``sendmsg`` parameters for a message, as they will go over the wire (no credentials).
+        """The wire parameters for a message (no credentials): what the client sends for it.
 
-        :rtype: dict
-        :raises ClickatellParameterError: an option that cannot be sent (a non-numeric `expires`)
-        :raises ClickatellProviderError: E113 when the text needs more than 35 parts
+        :raises: as the client's ``message_params`` (a parameter that cannot be sent, a text too long)
         """
-        options = message.provider_options
-        params = {'to': message.dst}
-        sender = options.senderId or message.src
-        if sender:
-            params['from'] = _sender(sender)
-        if options.status_report:
-            params['deliv_ack'] = 1
-            # Without a callback level Clickatell pushes no report at all: ask for intermediate + final.
-            params['callback'] = const.CALLBACK_INTERMEDIATE_AND_FINAL
-        if options.escalate:
-            params['escalate'] = 1
-        if options.allow_reply:
-            params['mo'] = 1
-        if options.expires is not None:
-            params['validity'] = _minutes(options.expires)
-
-        encoded = encode_text(message.body)
-        params.update(encoded.params)
-        if encoded.parts > 1:
-            params['concat'] = encoded.parts
-        params.update(message.provider_params)
-        if encoded.parts > const.MAX_PARTS and 'concat' not in message.provider_params:
-            raise ClickatellProviderError(113, 'Maximum message parts exceeded: the text needs {} parts, '
-                                               'at most {} are possible'.format(encoded.parts, const.MAX_PARTS))
-        return params
+        return self.api.message_params(message)
 
     # Public API
 
@@ -184,6 +197,14 @@ class ClickatellProvider(IProvider):
     #: The 0.0.x name of :meth:`get_balance`.
     getbalance = get_balance
 
+    def get_balance_details(self):
+        """The balance and its currency: a :class:`~smsframework_clickatell.clients.Balance` ``(amount,
+        currency)``; the legacy API names no currency (None).
+
+        :raises: as :meth:`get_balance`
+        """
+        return self.api.get_balance_details()
+
     def query_status(self, msgid):
         """Ask Clickatell for a message's status (``querymsg``): for when status callbacks are not set
         up, or one was lost. Clickatell knows messages for about six days. The gateway's onStatus is not
@@ -196,9 +217,7 @@ class ClickatellProvider(IProvider):
         :raises smsframework_clickatell.error.E103: Clickatell does not know the id
         :raises: otherwise as :meth:`send`
         """
-        code = self.api.query_message(msgid)
-        # from_code stamps rtime with now, naive UTC.
-        status = ClickatellMessageStatus.from_code(code, msgid=str(msgid).strip(), meta={'status': code})
+        status = self.api.query_status(msgid)
         status.provider = self.name
         return status
 
@@ -208,8 +227,13 @@ class ClickatellProvider(IProvider):
         :param str command: ``querymsg``, ``getmsgcharge``, ``delmsg``, ...
         :param params: the command's parameters
         :returns: Clickatell's answer, as text
+        :raises smsframework.exc.UnsupportedError: the provider uses a key-based API (these commands are
+            the legacy API's)
         :raises: as :meth:`send`; a single-line ``ERR:`` answer raises its ClickatellProviderError
         """
+        if self.api.api != 'legacy':
+            raise exc.UnsupportedError('api_request runs commands of the legacy HTTP API; this provider uses '
+                                       '{}'.format(API_NAMES[self.api.api]))
         return self.api.request(command, params)
 
     # Receiving
@@ -220,24 +244,5 @@ class ClickatellProvider(IProvider):
         Needs the ``receiver`` extra (Flask, defusedxml), or an ImportError says so:
         ``pip install 'smsframework-clickatell[receiver]'``.
         """
-        from .receiver import make_receiver_blueprint  # Flask is optional: import it only here
+        from .receivers import make_receiver_blueprint  # Flask is optional: import it only here
         return make_receiver_blueprint(self)
-
-
-def _sender(sender):
-    sender = str(sender)
-    if _PHONE_NUMBER.match(sender):
-        return re.sub(r'\D', '', sender)
-    return sender
-
-
-def _minutes(value):
-    try:
-        minutes = int(value)
-        whole = float(value) == minutes
-    except (TypeError, ValueError):
-        minutes, whole = None, False
-    if isinstance(value, bool) or not whole or minutes <= 0:
-        raise ClickatellParameterError(
-            'expires must be a positive whole number of minutes, not {!r}'.format(value))
-    return minutes

@@ -19,7 +19,8 @@ SENDMSG = API_URL + '/http/sendmsg'
 PASSWORD = CREDENTIALS['password']
 
 
-@pytest.mark.parametrize('code, text, meaning', ERROR_CODES, ids=['E{:03d}'.format(c[0]) for c in ERROR_CODES])
+@pytest.mark.parametrize('code, text, meaning', [row[:3] for row in ERROR_CODES],
+                         ids=['E{:03d}'.format(c[0]) for c in ERROR_CODES])
 def test_each_error_code_raises_its_class_and_the_smsframework_exception(provider, mocked, code, text, meaning):
     mocked.add(responses.POST, SENDMSG, body='ERR: {:03d}, {}'.format(code, text))
     with pytest.raises(ClickatellProviderError) as caught:

@@ -37,3 +37,23 @@ def test_every_status_code_has_its_named_class():
 def test_provider_is_an_smsframework_provider():
     from smsframework import IProvider
     assert issubclass(ClickatellProvider, IProvider)
+
+
+def test_the_generated_code_classes_agree_with_their_tables():
+    """E001... and S002... are declared statically (for type checkers and grep) from ERROR_CODES and
+    STATUS_CODES: a table changed without regenerating fails here."""
+    from smsframework_clickatell import codes
+    assert codes.main(['--check']) == 0
+    from smsframework_clickatell import error
+    assert [cls.code for cls in error.E_CLASSES] == [row[0] for row in error.ERROR_CODES]
+    for code, text, meaning, scope in error.ERROR_CODES:
+        cls = error.error_class(code)
+        assert (cls.__name__, cls.__doc__) == ('E{:03d}'.format(code), '{:03d}: {}'.format(code, text))
+        assert meaning is None or issubclass(cls, meaning)
+        assert error.concerns_message(cls()) == (scope == error.MESSAGE)
+
+
+def test_a_table_row_out_of_step_with_its_class_is_caught(monkeypatch):
+    from smsframework_clickatell import codes, error
+    monkeypatch.setattr(error, 'ERROR_CODES', error.ERROR_CODES[:-1] + ((901, 'Changed text', None, 'account'),))
+    assert codes.main(['--check']) == 1

@@ -5,7 +5,7 @@ import pytest
 from smsframework import Gateway
 
 from smsframework_clickatell import ClickatellProvider
-from smsframework_clickatell.basic_auth import BasicCredentials
+from smsframework_clickatell.receivers.auth import BasicCredentials
 
 from .conftest import CREDENTIALS, RECEIVER_AUTH, receiving_app
 from .pushes import IM, MO_LATIN1_ASCII, STATUS, STATUS_DOC, basic, send

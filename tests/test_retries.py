@@ -9,7 +9,7 @@ from smsframework import OutgoingMessage, exc
 from urllib3.util.retry import RequestHistory, Retry
 
 from smsframework_clickatell import error
-from smsframework_clickatell.retries import retry_policies
+from smsframework_clickatell.transport.retries import retry_policies
 
 from .conftest import CREDENTIALS, fast_retries, make_provider
 from .loopback import DROP, HANG, answer, sequence

@@ -7,7 +7,6 @@ import subprocess
 import sys
 import textwrap
 import threading
-import warnings
 
 import pytest
 import requests
@@ -124,7 +123,7 @@ def test_a_forked_child_never_shares_the_parents_pooled_connection(loopback):
 
 def test_a_session_made_in_another_process_is_replaced(loopback, monkeypatch):
     """The pid check alone, for forks that skip os.register_at_fork hooks."""
-    from smsframework_clickatell import session as session_module
+    from smsframework_clickatell.transport import session as session_module
     server = loopback()
     provider = make_provider(server.url)
     inherited = provider.api.session
@@ -185,8 +184,7 @@ def test_an_untrusted_certificate_is_refused(loopback, tls):
 
 def test_verify_false_works_and_urllib3_warns(loopback, tls):
     server = loopback(ssl_context=tls['context'])
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore', InsecureRequestWarning)
+    with pytest.warns(InsecureRequestWarning):
         assert make_provider(server.url, verify=False).get_balance() > 0
 
 

@@ -11,8 +11,10 @@ from datetime import datetime, timedelta, timezone
 
 from smsframework import IncomingMessage
 
-from .receiver_formats import UnreadableRequest, quote, shown
-from .status import ClickatellMessageStatus
+from .. import clock
+from ..phone import is_phone_number
+from ..status import ClickatellMessageStatus
+from .formats import UnreadableRequest, quote, shown
 
 #: Clickatell writes MO timestamps in GMT+2, all year round.
 MO_TIMESTAMP_OFFSET = timedelta(hours=2)
@@ -32,13 +34,6 @@ NOT_CHARSETS = frozenset(('unicode-escape', 'raw-unicode-escape', 'idna', 'punyc
 _STATUS_CODE = re.compile(r'[0-9]{1,9}\Z')
 _DECIMAL = re.compile(r'[0-9]+(\.[0-9]+)?\Z')
 _MO_TIMESTAMP = re.compile(r'[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\Z')
-# What a phone number may be written with; smsframework keeps its digits only.
-_PHONE_NUMBER = re.compile(r'\+?[0-9 ().-]*[0-9][0-9 ().-]*\Z')
-
-
-def utcnow():
-    """Now, naive UTC: the time of a push that carries none (tests replace it)."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 # Incoming messages
@@ -120,7 +115,7 @@ def mo_timestamp(fields):
     """
     value = text_field(fields, 'timestamp')
     if not value:
-        return utcnow()
+        return clock.utcnow()
     stripped = value.strip()
     try:
         if not _MO_TIMESTAMP.match(stripped):
@@ -182,7 +177,7 @@ def status_timestamp(fields):
     """
     seconds = decimal(fields, 'timestamp')
     if seconds is None:
-        return utcnow()
+        return clock.utcnow()
     try:
         return datetime.fromtimestamp(seconds, tz=timezone.utc).replace(tzinfo=None)
     except (OverflowError, OSError, ValueError):
@@ -226,6 +221,6 @@ def phone_number(fields, name, required=False):
     value = required_text(fields, name) if required else text_field(fields, name)
     if not value:
         return None
-    if not _PHONE_NUMBER.match(value):
+    if not is_phone_number(value):
         raise UnreadableRequest('field {} is not a phone number: {}'.format(name, quote(value)))
     return value

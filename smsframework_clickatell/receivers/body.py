@@ -7,7 +7,7 @@ refuses all of these instead.
 """
 import re
 
-from ._optional import extra_imports
+from .._optional import extra_imports
 
 with extra_imports():
     from flask import request
@@ -15,7 +15,7 @@ with extra_imports():
     from werkzeug.http import parse_set_header
     from werkzeug.wsgi import LimitedStream
 
-from .receiver_formats import UnreadableRequest
+from .formats import UnreadableRequest
 
 _READ_SIZE = 16 * 1024
 _DIGITS = re.compile(r'[0-9]+\Z')

@@ -19,7 +19,7 @@ from collections import namedtuple
 
 from urllib3.util.retry import Retry
 
-from . import const
+from .. import const
 
 #: The two policies a client uses.
 RetryPolicies = namedtuple('RetryPolicies', 'read_only write')

@@ -1,0 +1,321 @@
+"""What the two key-based APIs (One API and the Platform SMS integration) share: the key, JSON calls,
+reading error answers whatever their HTTP status, the balance, and matching answer entries to messages.
+
+Each API's own module (:mod:`.one`, :mod:`.platform`) says where to send, what a message looks like on
+the wire, and how its answers name errors.
+"""
+import json
+import logging
+import math
+import re
+from collections import Counter, defaultdict
+from datetime import datetime, timezone
+
+from .. import const
+from ..error import (ClickatellApiError, ClickatellApiUnsupportedError, ClickatellParameterError,
+                     ClickatellResponseError, api_error_class)
+from ..phone import digits, is_phone_number
+from ..transport import HiddenStr, Secret, Transport
+from .legacy import expires_minutes, wire_sender  # noqa: F401  (one mapping for every API)
+from .results import Balance, SendResult
+
+log = logging.getLogger(__name__)
+
+# An id as the APIs write them (32 hex digits; UUIDs; simulators use other letters and digits). Checked
+# before it goes into a URL path, so that it cannot name another resource.
+_MESSAGE_ID = re.compile(r'[A-Za-z0-9_-]{1,64}\Z')
+# What an API key may hold: printable ASCII without spaces (it goes raw into a header).
+_KEY = re.compile(r'[!-~]{1,256}\Z')
+
+
+class KeyApiClient:
+    """A client of a key-based API. Safe to share between threads, and across ``fork()``.
+
+    :param str api_key: the API key (kept out of every repr, log line, exception and traceback)
+    :param str base_url: default ``https://platform.clickatell.com``; a URL given is used as it is
+    :param options: `timeout`, `verify`, `retries` and `pool_size`, as
+        :class:`~smsframework_clickatell.transport.Transport` takes them
+    :raises ValueError: an empty key, or one that cannot go in a header (the message never shows it)
+    :raises TypeError: a key that is not a string, or an option of the wrong type
+    """
+
+    #: The provider's `api` option that selects the client (set by each API's class).
+    api = ''
+    #: The path that sends messages.
+    send_path = ''
+
+    def __init__(self, api_key, *, base_url=const.PLATFORM_BASE_URL, **options):
+        if not isinstance(api_key, (str, Secret)):
+            raise TypeError('api_key must be a string, not {}'.format(type(api_key).__name__))
+        key = Secret(api_key)  # at once: no frame local holds it in the clear
+        del api_key
+        if not _KEY.match(key.value.strip()):
+            raise ValueError('api_key must be the key from Clickatell\'s portal: printable ASCII, no spaces')
+        key = Secret(key.value.strip())
+        self._headers = {'Authorization': HiddenStr(key.value), 'Accept': 'application/json'}
+        self.transport = Transport(base_url, secrets=(key,), **options)
+        self.base_url = self.transport.base_url
+
+    @staticmethod
+    def default_url(https=True):
+        """Clickatell's base URL for the key-based APIs (always HTTPS)."""
+        return const.PLATFORM_BASE_URL
+
+    def __repr__(self):
+        return '<{} base_url={!r}>'.format(type(self).__name__, getattr(self, 'base_url', None))
+
+    @property
+    def timeout(self):
+        return self.transport.timeout
+
+    def close(self):
+        """Close the pooled connections of the current process. Later requests open new ones."""
+        self.transport.close()
+
+    # Calls
+
+    def call(self, method, path, *, what, read_only, payload=None, params=None):
+        """Make a JSON call and return its HTTP status and JSON document.
+
+        :param payload: the JSON body, or None
+        :returns: (HTTP status, the document: a dict, or None for an empty body)
+        :raises ClickatellApiError: an error answer for the whole request (of the class its code, or
+            without one its HTTP status, means)
+        :raises ClickatellResponseError: a body that is not JSON (quoted, without the key), or not an object
+        :raises: what :meth:`Transport.request <smsframework_clickatell.transport.Transport.request>` raises
+        """
+        headers = dict(self._headers)
+        body = None
+        if payload is not None:
+            headers['Content-Type'] = 'application/json'
+            body = json.dumps(payload, ensure_ascii=False, allow_nan=False).encode('utf-8')
+        answer = self.transport.request(method, path, what=what, read_only=read_only, body=body,
+                                        headers=headers, params=params)
+        document = self._document(answer, what)
+        error = self.request_error(document, answer.status, _retry_after(answer.headers.get('Retry-After')))
+        if error is not None:
+            raise error
+        return answer.status, document
+
+    def _document(self, answer, what):
+        text = answer.text
+        if not text:
+            document = None
+        else:
+            try:
+                document = json.loads(text, parse_constant=_no_constant)
+            except ValueError:
+                document = _UNREADABLE
+        if document is _UNREADABLE or (document is not None and not isinstance(document, dict)):
+            if answer.status >= 400 or answer.status in (301, 302, 303, 307, 308):
+                # The status says more than the body can: an error page of a proxy or of Clickatell.
+                raise ClickatellApiError(None, 'HTTP {} {}: {}'.format(
+                    answer.status, answer.reason, _quoted(self.transport.mask(text))),
+                    api=self.api, http_status=answer.status,
+                    retry_after=_retry_after(answer.headers.get('Retry-After')))
+            raise ClickatellResponseError('Unexpected answer from Clickatell {} (expected a JSON object)'.format(
+                what), self.transport.mask(text))
+        if document is None and answer.status >= 300:
+            raise ClickatellApiError(None, 'HTTP {} {}'.format(answer.status, answer.reason).strip(),
+                                     api=self.api, http_status=answer.status,
+                                     retry_after=_retry_after(answer.headers.get('Retry-After')))
+        return document
+
+    def request_error(self, document, http_status, retry_after=None):
+        """The error a whole answer reports, or None (each API reads its own error shape)."""
+        raise NotImplementedError
+
+    def error(self, code, text, http_status=None, retry_after=None):
+        """A :class:`ClickatellApiError` of this API, its text masked."""
+        return ClickatellApiError(code, None if text is None else self.transport.mask(str(text)), api=self.api,
+                                  http_status=http_status, retry_after=retry_after)
+
+    # Sending
+
+    def message_params(self, message):
+        """The wire object of an :class:`smsframework.OutgoingMessage` (see each API)."""
+        raise NotImplementedError
+
+    def send_message(self, params):
+        """Send one message, given as the wire object :meth:`message_params` made (see each API).
+
+        :returns: Clickatell's apiMessageId
+        :raises ClickatellApiError: the request or the message was refused (a message refused alone
+            raises a :class:`smsframework.exc.MessageSendError` subclass)
+        :raises ClickatellResponseError: an answer that says nothing certain about the message
+        :raises: otherwise as :meth:`call`
+        """
+        raise NotImplementedError
+
+    def match(self, document, keys, recipients, what, entry_key):
+        """Match the ``messages`` entries of an answer to the messages of the request.
+
+        Each message gets the one entry whose key (:func:`entry_key`) is its own. A message whose key it
+        shares with another message of the request, or that no entry or several entries name, gets a
+        :class:`ClickatellResponseError`: it may or may not have been sent. One entry without a
+        recipient answers for a request of one message.
+
+        :param keys: each message's key, in order
+        :param recipients: each message's recipient (digits), in order
+        :param entry_key: an answer entry → its key, or None when it names no recipient
+        :returns: a :data:`SendResult` per message, in order
+        :raises ClickatellResponseError: no list of entries
+        """
+        entries = document.get('messages') if document else None
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            raise ClickatellResponseError('Unexpected answer from Clickatell {} (no list of messages)'.format(what),
+                                          self.transport.mask(json.dumps(document)))
+        counts = Counter(keys)
+        found = defaultdict(list)
+        for entry in entries:
+            key = entry_key(entry)
+            if key is None and len(entries) == 1 and len(keys) == 1:
+                key = keys[0]
+            if key in counts:
+                found[key].append(entry)
+            else:
+                log.warning('Clickatell %s answered about a message it was not sent: %s', what,
+                            self.transport.mask(json.dumps(entry)[:200]))
+        results = []
+        for key, number in zip(keys, recipients):
+            named = found.get(key, ())
+            if counts[key] == 1 and len(named) == 1:
+                results.append(self.entry_result(number, named[0]))
+            else:
+                why = 'no entry' if not named else '{} entries'.format(len(named))
+                if counts[key] > 1:
+                    why = 'entries that cannot be told apart from another message\'s'
+                results.append(SendResult(number, None, ClickatellResponseError(
+                    'Clickatell {} answered {} for a message to {}: it may or may not have been sent'.format(
+                        what, why, number), self.transport.mask(json.dumps(entries[:10])))))
+        return results
+
+    def entry_result(self, number, entry):
+        """The :data:`SendResult` of one answer entry: its apiMessageId, or its error."""
+        error = self.entry_error(entry)
+        if error is None and entry.get('accepted') is False:
+            error = self.error(None, 'the message was not accepted (no reason given)')
+        if error is not None:
+            return SendResult(number, None, error)
+        msgid = entry.get('apiMessageId')
+        if not isinstance(msgid, str) or not _MESSAGE_ID.match(msgid):
+            return SendResult(number, None, ClickatellResponseError(
+                'Clickatell accepted a message to {} without an apiMessageId: it may or may not have '
+                'been sent'.format(number), self.transport.mask(json.dumps(entry))))
+        return SendResult(number, msgid, None)
+
+    def entry_error(self, entry):
+        """The error of one answer entry, or None (each API reads its own error shape)."""
+        raise NotImplementedError
+
+    # Reading
+
+    def get_balance(self):
+        """The account's balance (:meth:`get_balance_details` without the currency).
+
+        :rtype: float
+        """
+        return self.get_balance_details().amount
+
+    def get_balance_details(self):
+        """The account's balance and its currency (``GET /public-client/balance``).
+
+        :rtype: Balance
+        :raises ClickatellApiUnsupportedError: One API: this key cannot read the balance
+        :raises ClickatellResponseError: an answer without a numeric balance
+        :raises: otherwise as :meth:`call`
+        """
+        try:
+            _, document = self.call('GET', 'public-client/balance', what='balance', read_only=True)
+        except ClickatellApiError as e:
+            if self.api == 'one' and e.http_status in (401, 403, 404):
+                raise ClickatellApiUnsupportedError(
+                    e.code, 'this One API key cannot read the balance (Clickatell documents no balance call '
+                    'for One API; this one answered HTTP {}: {})'.format(e.http_status, e.message),
+                    api=self.api, http_status=e.http_status) from None
+            raise
+        amount = (document or {}).get('balance')
+        if isinstance(amount, bool) or not isinstance(amount, (int, float)) or not math.isfinite(amount):
+            raise ClickatellResponseError('Unexpected answer from Clickatell balance (expected a number)',
+                                          self.transport.mask(json.dumps(document)))
+        currency = document.get('currency')
+        return Balance(float(amount), currency if isinstance(currency, str) and currency else None)
+
+    def query_status(self, msgid):
+        """A message's status, as the status receiver would report it (see each API)."""
+        raise NotImplementedError
+
+
+# Helpers for both APIs
+
+def has_entries(document):
+    """Whether an answer has entries for its messages (then they say what became of each)."""
+    entries = (document or {}).get('messages')
+    return isinstance(entries, list) and len(entries) > 0
+
+
+def message_id(msgid):
+    """A message id checked before it goes into a URL.
+
+    :raises ClickatellParameterError: empty, or not an id (letters, digits, ``-``, ``_``; at most 64)
+    """
+    value = '' if msgid is None else str(msgid).strip()
+    if not _MESSAGE_ID.match(value):
+        raise ClickatellParameterError('a message id is 1 to 64 letters, digits, "-" or "_", not {!r}'.format(
+            value[:80]))
+    return value
+
+
+def recipient(dst):
+    """The recipient of a message as the key-based APIs take it: its digits.
+
+    :raises ClickatellParameterError: no phone number
+    """
+    dst = '' if dst is None else str(dst)
+    if not is_phone_number(dst):
+        raise ClickatellParameterError('a message needs one recipient phone number, not {!r}'.format(dst[:40]))
+    return digits(dst)
+
+
+def content(body):
+    """The text of a message as JSON carries it.
+
+    :raises TypeError: not a str
+    :raises ClickatellParameterError: a lone surrogate, which no encoding can carry
+    """
+    if not isinstance(body, str):
+        raise TypeError('message body must be str, not {}'.format(type(body).__name__))
+    try:
+        body.encode('utf-8')
+    except UnicodeEncodeError:
+        raise ClickatellParameterError('the text holds a lone surrogate, which cannot be sent') from None
+    return body
+
+
+def milliseconds_to_utc(value):
+    """A time in milliseconds since the epoch as naive UTC, or None when it is not such a time."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        return datetime.fromtimestamp(value / 1000.0, tz=timezone.utc).replace(tzinfo=None)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+_UNREADABLE = object()
+
+
+def _no_constant(name):
+    raise ValueError(name)
+
+
+def _retry_after(value):
+    """Seconds from a ``Retry-After`` header of seconds (a date is not honoured), or None."""
+    if value and value.strip().isdigit() and len(value.strip()) <= 6:
+        return float(value.strip())
+    return None
+
+
+def _quoted(text, limit=200):
+    text = ' '.join(text.split())
+    return text if len(text) <= limit else text[:limit] + '...'

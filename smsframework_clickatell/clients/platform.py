@@ -1,0 +1,118 @@
+"""The wire client of the Platform SMS integration (an API key; accounts from 2016 to 2019).
+
+``POST /messages`` sends one text to up to 200 recipients. Errors are ``errorCode`` / ``error`` /
+``errorDescription`` fields, for the whole request (top level) or one recipient; HTTP 200 may carry
+them, so the body is read whatever the status.
+"""
+from .. import const
+from ..error import ClickatellParameterError, ClickatellResponseError
+from ..phone import digits
+from ..status import platform_status
+from .keyed import (KeyApiClient, content, expires_minutes, has_entries, message_id, milliseconds_to_utc,
+                    recipient, wire_sender)
+
+
+class PlatformClient(KeyApiClient):
+    """A client of the Platform SMS integration. See
+    :class:`~smsframework_clickatell.clients.keyed.KeyApiClient` for the constructor."""
+
+    api = 'platform'
+
+    def message_params(self, message):
+        """The Platform body of an :class:`smsframework.OutgoingMessage`: ``{"content", "to": [digits],
+        "from"}``, `expires` as ``validityPeriod`` (minutes), and the message's ``.params(...)`` merged
+        in as they are, winning over the mapped fields. status_report, escalate and allow_reply are
+        settings of the integration, not of a message: they are not sent.
+
+        :raises ClickatellParameterError: no recipient phone number, a text with a lone surrogate, or an
+            `expires` that is not a whole number of minutes
+        :raises TypeError: a body that is not a str
+        """
+        options = message.provider_options
+        params = {'content': content(message.body), 'to': [recipient(message.dst)]}
+        sender = options.senderId or message.src
+        if sender:
+            params['from'] = wire_sender(sender)
+        if options.expires is not None:
+            params['validityPeriod'] = expires_minutes(options.expires)
+        params.update(message.provider_params)
+        return params
+
+    def send_message(self, params):
+        params = dict(params)
+        to = params.pop('to', None)
+        recipients = to if isinstance(to, list) else [to]
+        if len(recipients) != 1:
+            raise ClickatellParameterError('a message goes to one recipient, not {}'.format(len(recipients)))
+        [result] = self.send_to_many(params, [digits(str(recipients[0] or ''))])
+        if result.error is not None:
+            raise result.error
+        return result.msgid
+
+    def send_to_many(self, params, recipients):
+        """One ``POST /messages`` of one text to up to 200 distinct recipients; never retried once it may
+        have reached Clickatell.
+
+        :param params: the body but ``to`` (a ``to`` among them is replaced)
+        :param recipients: distinct phone numbers, digits only
+        :returns: a :data:`~smsframework_clickatell.clients.legacy.SendResult` per recipient, in order
+        :raises ValueError: no recipients, more than 200, duplicates, or one not all digits (nothing is sent)
+        :raises ClickatellApiError: the whole request was refused (108: AuthError, ...)
+        :raises ClickatellResponseError: an answer without a list of messages
+        :raises: otherwise as :meth:`call`
+        """
+        recipients = [str(number) for number in recipients]
+        if not recipients or len(recipients) > const.MAX_MESSAGES_PER_REQUEST:
+            raise ValueError('a Platform request takes 1 to {} recipients, not {}'.format(
+                const.MAX_MESSAGES_PER_REQUEST, len(recipients)))
+        if len(set(recipients)) != len(recipients):
+            raise ValueError('the recipients of one request must be distinct')
+        if not all(number.isdigit() and number.isascii() for number in recipients):
+            raise ValueError('recipients must be phone numbers in digits')
+        body = dict(params, to=recipients)
+        _, document = self.call('POST', 'messages', what='messages', read_only=False, payload=body)
+        return self.match(document, recipients, recipients, 'messages',
+                          lambda entry: digits(str(entry.get('to') or '')) or None)
+
+    def request_error(self, document, http_status, retry_after=None):
+        document = document or {}
+        code, text = document.get('errorCode'), document.get('errorDescription') or document.get('error')
+        if code is None and document.get('error') is None:
+            if http_status >= 400 and not has_entries(document):
+                return self.error(None, 'HTTP {}'.format(http_status), http_status, retry_after)
+            return None
+        error = document.get('error')
+        if isinstance(error, str) and document.get('errorDescription'):
+            text = '{} ({})'.format(error, document['errorDescription'])
+        return self.error(code, text, http_status, retry_after)
+
+    def entry_error(self, entry):
+        code = entry.get('errorCode')
+        if code is None and entry.get('error') is None:
+            return None
+        text = entry.get('errorDescription') or entry.get('error')
+        return self.error(code, text)
+
+    def query_status(self, msgid):
+        """A message's status (``GET /public-client/message/status?messageId=``): the
+        :class:`~smsframework_clickatell.status.ClickatellMessageStatus` of its legacy code (the
+        Platform's ``statusCode``, or the code its ``status`` name stands for), ``status`` the name,
+        `rtime` now (naive UTC) unless the answer has a time, ``meta['status']`` the name.
+
+        :raises ClickatellParameterError: an id that is not one (nothing is sent)
+        :raises ClickatellResponseError: an answer without a status
+        :raises: otherwise as :meth:`call`
+        """
+        msgid = message_id(msgid)
+        _, document = self.call('GET', 'public-client/message/status', what='message status', read_only=True,
+                                params={'messageId': msgid})
+        document = document or {}
+        name, code = document.get('status'), document.get('statusCode')
+        code = code if isinstance(code, int) and not isinstance(code, bool) else None
+        if not isinstance(name, str):
+            name = None
+        if name is None and code is None:
+            raise ClickatellResponseError('Unexpected answer from Clickatell message status (no status)',
+                                          self.transport.mask(str(document)[:300]))
+        return platform_status(code, name, msgid=msgid, rtime=milliseconds_to_utc(document.get('timestamp')),
+                               meta={'status': name, 'statusCode': code})
