@@ -5,12 +5,9 @@ one file and not in the other would leave the job testing versions users never g
 """
 import os
 import re
-import runpy
-import sys
-import types
-from unittest import mock
 
-ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir)
+from .setup_py import ROOT, setup_arguments
+
 CONSTRAINTS = os.path.join(ROOT, 'constraints', 'floors.txt')
 
 #: Extras whose dependencies the suite does not use, so that no floors job installs them.
@@ -22,18 +19,6 @@ _PIN = re.compile(r'(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)==(?P<version>[0-9][0-9A
 
 def _normalized(name):
     return re.sub(r'[-_.]+', '-', name).lower()  # PEP 503: Flask, flask and FLASK are one project
-
-
-def setup_arguments():
-    """What setup.py passes to setup(), got by running it with a stand-in setuptools (which 3.12+
-    virtual environments do not even have)."""
-    given = {}
-    stand_in = types.ModuleType('setuptools')
-    stand_in.setup = lambda **kwargs: given.update(kwargs)
-    stand_in.find_packages = lambda *args, **kwargs: []
-    with mock.patch.dict(sys.modules, setuptools=stand_in):
-        runpy.run_path(os.path.join(ROOT, 'setup.py'))
-    return given
 
 
 def declared_floors():
