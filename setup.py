@@ -47,6 +47,9 @@ TEST_REQUIRES = RECEIVER_REQUIRES + [
     # st.characters(exclude_categories=...) is new in 6.85.
     'hypothesis>=6.85.0',
     'trustme>=1.0.0',
+    # The receivers under real WSGI servers (tests/test_receiver_servers.py).
+    'gunicorn>=21.2.0',
+    'waitress>=2.1.0',
 ]
 
 setup(
@@ -75,6 +78,10 @@ setup(
         # benchmarks/: run-time TLS certificates for the local HTTPS server.
         'bench': ['cryptography>=3.4'],
         'test': TEST_REQUIRES,
+    },
+    entry_points={
+        # The clickatell_simulator fixture, for the test suites of applications that use the package.
+        'pytest11': ['clickatell = smsframework_clickatell.simulator.pytest_plugin'],
     },
     classifiers=[
         'Development Status :: 4 - Beta',

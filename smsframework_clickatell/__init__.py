@@ -1,13 +1,33 @@
 """Clickatell provider for smsframework.
 
 Receivers need Flask and defusedxml (``pip install 'smsframework-clickatell[receiver]'``); importing
-this package does not import them.
+this package does not import them. The public names are imported on first use: the package is also
+the parent of the pytest plugin (``smsframework_clickatell.simulator.pytest_plugin``), which every
+pytest run of every project that installs it loads, so importing the package itself must cost nothing.
 """
-from .provider import ClickatellProvider
-from .error import ClickatellProviderError
-from .status import ClickatellMessageStatus
-from .const import Features
+import importlib
 
 __version__ = '1.0.0.dev0'
 
+#: Public name → the module that defines it.
+_EXPORTS = {
+    'ClickatellProvider': 'provider',
+    'ClickatellProviderError': 'error',
+    'ClickatellMessageStatus': 'status',
+    'Features': 'const',
+}
+
 __all__ = ['ClickatellProvider', 'ClickatellProviderError', 'ClickatellMessageStatus', 'Features']
+
+
+def __getattr__(name):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError('module {!r} has no attribute {!r}'.format(__name__, name))
+    value = getattr(importlib.import_module('.' + module, __name__), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

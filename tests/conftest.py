@@ -124,3 +124,42 @@ def clock(monkeypatch):
     from .pushes import NOW
     monkeypatch.setattr(clock, "utcnow", lambda: NOW)
     return NOW
+
+
+# The simulator's tests
+
+#: The key of the Platform and One APIs in the simulator's tests.
+API_KEY = 'Zt8-key-3f9a0c'
+
+
+@pytest.fixture
+def sim():
+    """A running simulator with credentials for every API and quick push retries."""
+    from smsframework_clickatell.simulator import ClickatellSimulator
+    with ClickatellSimulator(api_key=API_KEY, push_retry_delays=(0.01, 0.01), push_timeout=2,
+                             **CREDENTIALS) as simulator:
+        yield simulator
+
+
+@pytest.fixture
+def capture():
+    """Starts a CaptureServer: ``server = capture(statuses=..., hold=...)``; closed after the test."""
+    from .simulation import CaptureServer
+    servers = []
+
+    def start(**kwargs):
+        servers.append(CaptureServer(**kwargs))
+        return servers[-1]
+    yield start
+    for server in servers:
+        server.close()
+
+
+@pytest.fixture
+def receivers(sim):
+    """The real receivers of a provider pointed at `sim`, served on loopback; `sim` pushes to them."""
+    from .simulation import Receivers
+    served = Receivers(sim.url, CREDENTIALS)
+    sim.status_url, sim.reply_url = served.url + '/status', served.url + '/im'
+    yield served
+    served.close()

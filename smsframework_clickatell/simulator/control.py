@@ -1,0 +1,54 @@
+"""The simulator's own JSON API, for tools written in any language: ``/simulator/...``.
+
+* ``GET /simulator/messages``: the messages sent so far, oldest first, as a JSON array.
+* ``POST /simulator/mo`` with ``{"from", "to", "text", "charset", "api"}`` (``charset`` and ``api``
+  optional): pushes an incoming message to the reply URL, as :meth:`ClickatellSimulator.inject_mo`
+  does, and answers 200 ``{"delivered": true, "msgid", "http_status"}``; 502 with ``"delivered":
+  false`` and the ``error`` when the application did not take it; 400 ``{"error"}`` for a request that
+  cannot be done.
+"""
+import re
+
+from . import wire
+from .pusher import PushFailed
+
+
+def owns(path):
+    return path.startswith('/simulator/')
+
+
+def refuse(status, reason):
+    return wire.as_json({'error': reason}, status, note=reason)
+
+
+def messages(sim, request):
+    """``GET /simulator/messages``."""
+    listed = [message.as_dict() for message in sim.messages]
+    return wire.as_json(listed, note='{} message(s)'.format(len(listed)))
+
+
+def mo(sim, request):
+    """``POST /simulator/mo``."""
+    try:
+        document = request.json()
+    except ValueError:
+        return refuse(400, 'the body must be a JSON object')
+    if not isinstance(document, dict) or not all(
+            isinstance(document.get(name), str) for name in ('from', 'to', 'text')):
+        return refuse(400, '"from", "to" and "text" must be strings')
+    options = {name: document[name] for name in ('charset', 'api') if document.get(name) is not None}
+    try:
+        push = sim.inject_mo(document['from'], document['to'], document['text'], **options)
+    except PushFailed as failure:
+        return wire.as_json({'delivered': False, 'msgid': failure.push.msgid, 'http_status': failure.push.http_status,
+                             'error': str(failure)}, 502, note=str(failure))
+    except (ValueError, TypeError, RuntimeError) as e:
+        return refuse(400, str(e))
+    return wire.as_json({'delivered': True, 'msgid': push.msgid, 'http_status': push.http_status},
+                        note='MO {} pushed'.format(push.msgid))
+
+
+ROUTES = [
+    (re.compile('/simulator/messages'), ('GET',), messages),
+    (re.compile('/simulator/mo'), ('POST',), mo),
+]
