@@ -28,6 +28,8 @@ setup(
     long_description_content_type='text/markdown',
     license='BSD',
     packages=find_packages(exclude=('tests', 'tests.*', 'benchmarks')),
+    # PEP 561: the package is typed.
+    package_data={'smsframework_clickatell': ['py.typed']},
     python_requires='>=3.9',
     install_requires=[
         'smsframework>=0.0.9',
