@@ -8,9 +8,10 @@ import importlib
 from typing import TYPE_CHECKING, List
 
 if TYPE_CHECKING:  # what type checkers see; at run time __getattr__ imports each on first use
-    from .pusher import Push, PushFailed
-    from .server import ClickatellSimulator
-    from .state import SimulatedMessage
+    from .pusher import Push as Push
+    from .pusher import PushFailed as PushFailed
+    from .server import ClickatellSimulator as ClickatellSimulator
+    from .state import SimulatedMessage as SimulatedMessage
 
 _EXPORTS = {
     'ClickatellSimulator': 'server',
