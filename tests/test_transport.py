@@ -7,7 +7,6 @@ import subprocess
 import sys
 import textwrap
 import threading
-import warnings
 
 import pytest
 import requests
@@ -185,8 +184,7 @@ def test_an_untrusted_certificate_is_refused(loopback, tls):
 
 def test_verify_false_works_and_urllib3_warns(loopback, tls):
     server = loopback(ssl_context=tls['context'])
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore', InsecureRequestWarning)
+    with pytest.warns(InsecureRequestWarning):
         assert make_provider(server.url, verify=False).get_balance() > 0
 
 
