@@ -294,3 +294,6 @@ def test_stopping_drops_the_pushes_not_made(capture, caplog):
         sim.stop()
     assert 'Simulator stopped with 1 push(es) not made' in caplog.text
     receiver.release()
+    with sim:  # started again: what was dropped stays dropped
+        sim.drain()
+    assert len(receiver.requests) == 1

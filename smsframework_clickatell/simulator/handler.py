@@ -43,6 +43,8 @@ class SimulatorServer(ThreadingHTTPServer):
     block_on_close = False
 
     def __init__(self, address, simulator):
+        if ':' in address[0]:
+            self.address_family = socket.AF_INET6
         self.simulator = simulator
         self._connections = set()
         self._connections_lock = threading.Lock()

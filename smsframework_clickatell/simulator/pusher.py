@@ -112,6 +112,11 @@ class Pusher:
         if dropped:
             log.warning('Simulator stopped with %d push(es) not made', dropped)
 
+    def made(self):
+        """The pushes made or given up so far, oldest first."""
+        with self._condition:
+            return list(self.history)
+
     def submit(self, push):
         """Queue a push for the background thread."""
         with self._condition:

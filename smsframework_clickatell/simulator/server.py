@@ -177,7 +177,7 @@ class ClickatellSimulator:
     @property
     def pushes(self):
         """The pushes made or given up so far, oldest first (:class:`~.pusher.Push`)."""
-        return list(self._pusher.history)
+        return self._pusher.made()
 
     def drain(self, timeout=5.0):
         """Wait until every delivery report due has been pushed (or given up after its retries).

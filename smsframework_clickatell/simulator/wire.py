@@ -42,9 +42,12 @@ class Request:
     def json(self):
         """The body as JSON.
 
-        :raises ValueError: not UTF-8 JSON
+        :raises ValueError: not UTF-8 JSON, or nested too deeply to read
         """
-        return json.loads(self.body.decode('utf-8'))
+        try:
+            return json.loads(self.body.decode('utf-8'))
+        except RecursionError:
+            raise ValueError('JSON nested too deeply') from None
 
 
 @dataclass
