@@ -10,6 +10,8 @@ from .loopback import LoopbackServer
 
 API_URL = 'https://clickatell.test'
 CREDENTIALS = {'api_id': '3456789', 'user': 'alice', 'password': 'S3cr3t-pa55'}
+#: The key of a One API set-up or Platform integration, for providers of the newer APIs.
+API_KEY = 'k3y-0f-th3-integration'
 #: The callback user name and password set in Clickatell's console, for `receiver_auth`.
 RECEIVER_AUTH = ('clickatell-callback', 'R3ceiver-pa55')
 
@@ -62,16 +64,20 @@ class HookRecorder:
 
     def __init__(self, gateway):
         self.messages, self.statuses, self.fail = [], [], None
+        #: Every message and status, in the order the hooks got them.
+        self.calls = []
         gateway.onReceive += self._on_receive
         gateway.onStatus += self._on_status
 
     def _on_receive(self, message):
         self.messages.append(message)
+        self.calls.append(message)
         if self.fail:
             raise self.fail
 
     def _on_status(self, status):
         self.statuses.append(status)
+        self.calls.append(status)
         if self.fail:
             raise self.fail
 
@@ -95,6 +101,16 @@ def receiving_app(**options):
     """
     gateway = Gateway()
     gateway.add_provider('clickatell', ClickatellProvider, api_url=API_URL, **dict(CREDENTIALS, **options))
+    hooks = HookRecorder(gateway)
+    app = Flask(__name__)
+    gateway.receiver_blueprints_register(app, prefix='/sms/')
+    return app.test_client(), hooks
+
+
+def generation_app(api, **options):
+    """As :func:`receiving_app`, for a provider with an API key of generation `api` (``'platform'``, ``'one'``)."""
+    gateway = Gateway()
+    gateway.add_provider('clickatell', ClickatellProvider, api_key=API_KEY, api=api, api_url=API_URL, **options)
     hooks = HookRecorder(gateway)
     app = Flask(__name__)
     gateway.receiver_blueprints_register(app, prefix='/sms/')

@@ -119,3 +119,9 @@ def test_each_call_makes_a_new_blueprint_named_after_the_provider(provider):
     first, second = provider.make_receiver_blueprint(), provider.make_receiver_blueprint()
     assert first is not second
     assert first.name == 'clickatell'
+
+
+def test_a_provider_whose_api_has_no_receivers_cannot_mount_them(provider):
+    provider.api.api = 'carrier-pigeon'
+    with pytest.raises(ValueError, match="no Clickatell receivers for api 'carrier-pigeon'"):
+        provider.make_receiver_blueprint()

@@ -3,7 +3,9 @@
 * :mod:`.blueprint`: the Flask views and the answers (200, 400, 401, 405, 413, 500);
 * :mod:`.body`: reading a request's body whole, within a bound; :mod:`.auth`: HTTP Basic (Flask-free);
 * :mod:`.formats`: query strings, forms, XML and JSON, read into fields;
-* :mod:`.legacy` (and one module per newer API): what the fields mean, as smsframework objects.
+* :mod:`.legacy`, :mod:`.platform` and :mod:`.one`: what a push means for each API generation, as
+  smsframework objects (:data:`.blueprint.RECEIVERS` picks them by the provider's API);
+* :mod:`.fields`: the field rules the newer generations share (ids, phone numbers, times, texts).
 
 Importing this package does not import Flask; :func:`make_receiver_blueprint` does.
 """

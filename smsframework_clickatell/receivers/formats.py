@@ -60,7 +60,7 @@ def field_label(name):
     return 'field ' + quote(name)
 
 
-def request_fields(method, query, mimetype, body):
+def request_fields(method, query, mimetype, body, *, other_json_values='refuse'):
     """The fields of a request: the query string's, then the body's (which win), then those of an XML
     document found in a field (which win over both).
 
@@ -68,12 +68,13 @@ def request_fields(method, query, mimetype, body):
     :param bytes query: the raw query string
     :param str mimetype: the body's content type without parameters, lower case ('' when none)
     :param bytes body: the whole body
+    :param str other_json_values: as :func:`parse_json`'s `other_values`
     :rtype: dict
     :raises UnreadableRequest: a part cannot be read
     """
     fields = dict(form_or_document(query, 'the query string'))
     if method == 'POST':
-        fields.update(body_fields(mimetype, body))
+        fields.update(body_fields(mimetype, body, other_json_values=other_json_values))
     documents = [name for name in DOCUMENT_FIELDS if _is_document(fields.get(name))]
     if len(documents) > 1:
         raise UnreadableRequest('fields {} both hold an XML document'.format(' and '.join(documents)))
@@ -82,17 +83,18 @@ def request_fields(method, query, mimetype, body):
     return fields
 
 
-def body_fields(mimetype, body):
+def body_fields(mimetype, body, *, other_json_values='refuse'):
     """The fields of a POST body, read as its content type says.
 
     A body without a JSON or XML type is a form, unless it plainly is a document: Clickatell's XML
     and JSON pushes are not all labelled, and no form starts with ``<`` or ``{``. A document as it is
     (starting with ``<``) is not percent-decoded: its ``+`` and ``%`` are text.
 
+    :param str other_json_values: as :func:`parse_json`'s `other_values`
     :raises UnreadableRequest: the body cannot be read in its format
     """
     if mimetype in JSON_TYPES or mimetype.endswith('+json'):
-        return parse_json(body)
+        return parse_json(body, other_values=other_json_values)
     if mimetype in XML_TYPES or mimetype.endswith('+xml'):
         return parse_xml(body, 'the body')
     if mimetype.startswith('multipart/'):
@@ -101,7 +103,7 @@ def body_fields(mimetype, body):
     if start == b'<':
         return parse_xml(body, 'the body')
     if start == b'{':
-        return parse_json(body)
+        return parse_json(body, other_values=other_json_values)
     return form_or_document(body, 'the body')
 
 
@@ -114,7 +116,7 @@ def form_or_document(raw, where):
     :raises UnreadableRequest: as :func:`parse_form` or :func:`parse_xml`
     """
     if _XML_START.match(raw):
-        return parse_xml(_unescape(raw, where), where)
+        return parse_xml(unescape(raw, where), where)
     return parse_form(raw)
 
 
@@ -134,15 +136,21 @@ def parse_form(raw):
         if not raw_name:
             continue
         # Names are ASCII in practice; ISO-8859-1 keeps any other byte as one character, losslessly.
-        name = _unescape(raw_name, 'a field name').decode('iso-8859-1')
-        value = _unescape(raw_value, field_label(name))
+        name = unescape(raw_name, 'a field name').decode('iso-8859-1')
+        value = unescape(raw_value, field_label(name))
         if name in fields:
             raise UnreadableRequest('{} is given twice'.format(field_label(name)))
         fields[name] = value
     return fields
 
 
-def _unescape(raw, where):
+def unescape(raw, where):
+    """Percent-encoded bytes (``+`` for a space, as forms write it) decoded to the raw bytes.
+
+    :param bytes raw: the encoded bytes
+    :param str where: how a reason names them
+    :raises UnreadableRequest: a ``%`` not followed by two hex digits
+    """
     if _MALFORMED_ESCAPE.search(raw):
         raise UnreadableRequest('{} has a malformed percent-escape'.format(where))
     return unquote_to_bytes(raw.replace(b'+', b' '))
@@ -185,17 +193,50 @@ def parse_xml(document, where):
     return fields
 
 
-def parse_json(body):
+def parse_json(body, *, other_values='refuse'):
     """The fields of a JSON object whose values are strings or numbers (``null`` means absent).
 
     Numbers keep the text they were written with (``4``, ``0.300000``), so they read as the same
     fields do in a form.
 
     :param bytes body: UTF-8 (or, detected as JSON allows, UTF-16 or UTF-32)
+    :param str other_values: what becomes of a value that is an object, an array or a boolean:
+        ``'refuse'`` it, or ``'ignore'`` its field (for pushes whose unknown fields may be of any type)
     :rtype: dict
-    :raises UnreadableRequest: bytes that do not decode, malformed JSON, NaN or Infinity, not an
-        object, a name given twice, a value that is an object, an array or a boolean, or a string with
-        a lone surrogate
+    :raises UnreadableRequest: as :func:`load_json`, not an object, or a value of another type when
+        `other_values` is ``'refuse'``
+    """
+    document = load_json(body)
+    if not isinstance(document, dict):
+        raise UnreadableRequest('the JSON body is not an object')
+    fields = {}
+    for name, value in document.items():
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            if other_values == 'ignore':
+                continue
+            raise UnreadableRequest('JSON {} is not a string or a number'.format(field_label(name)))
+        fields[name] = value
+    return fields
+
+
+#: How deeply :func:`load_json` lets a document nest. One API's envelope takes five levels (envelope,
+#: event, list, item, ``sms``); the rest is room for event types yet to come.
+MAX_JSON_DEPTH = 16
+
+
+def load_json(body, max_depth=MAX_JSON_DEPTH):
+    """Any JSON document, read strictly: the one reader behind every JSON push.
+
+    Numbers keep the text they were written with (``4``, ``0.300000``): no float rounding, no huge
+    integers to convert. Refused: bytes that do not decode, malformed JSON, NaN and Infinity, a name
+    given twice in one object (which value would be meant?), a string or name with a lone surrogate
+    (it cannot be stored or encoded), and nesting deeper than `max_depth` (objects and arrays).
+
+    :param bytes body: UTF-8 (or, detected as JSON allows, UTF-16 or UTF-32)
+    :returns: dicts, lists, strings (numbers too), booleans and None
+    :raises UnreadableRequest: as above
     """
     encoding = json.detect_encoding(body)
     try:
@@ -212,18 +253,33 @@ def parse_json(body):
             e.msg, e.lineno, e.colno)) from None
     except RecursionError:
         raise UnreadableRequest('the body is malformed JSON (nested too deeply)') from None
-    if not isinstance(document, dict):
-        raise UnreadableRequest('the JSON body is not an object')
-    fields = {}
-    for name, value in document.items():
-        if value is None:
+    _check_json(document, max_depth)
+    return document
+
+
+def _check_json(document, max_depth):
+    # Iterative, so that the check itself cannot overflow the stack. Each entry: a value, its depth,
+    # and the name of the member that holds it (for the reason), None at the top.
+    pending = [(document, 0, None)]
+    while pending:
+        value, depth, name = pending.pop()
+        if isinstance(value, str):
+            if has_lone_surrogate(value):
+                where = 'JSON {}'.format(field_label(name)) if name is not None else 'the JSON body'
+                raise UnreadableRequest('{} holds a lone surrogate'.format(where))
             continue
-        if not isinstance(value, str):
-            raise UnreadableRequest('JSON {} is not a string or a number'.format(field_label(name)))
-        if _has_lone_surrogate(value):
-            raise UnreadableRequest('JSON {} holds a lone surrogate'.format(field_label(name)))
-        fields[name] = value
-    return fields
+        if not isinstance(value, (dict, list)):
+            continue
+        if depth >= max_depth:
+            raise UnreadableRequest('the JSON body nests deeper than {} levels'.format(max_depth))
+        if isinstance(value, dict):
+            for member, item in value.items():
+                if has_lone_surrogate(member):
+                    raise UnreadableRequest('the JSON body has a name with a lone surrogate: {}'.format(
+                        quote(member)))
+                pending.append((item, depth + 1, member))
+        else:
+            pending.extend((item, depth + 1, name) for item in value)
 
 
 def _unique_names(pairs):
@@ -239,7 +295,8 @@ def _no_constant(name):
     raise UnreadableRequest('the JSON body holds {}, which is not a number'.format(name))
 
 
-def _has_lone_surrogate(text):
+def has_lone_surrogate(text):
+    """Whether `text` holds a surrogate that is not part of a pair (no encoding can carry it)."""
     try:
         text.encode('utf-8')
     except UnicodeEncodeError:
