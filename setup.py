@@ -46,6 +46,8 @@ setup(
         ],
     },
     entry_points={
+        # The command line, also run as `python -m smsframework_clickatell`.
+        'console_scripts': ['smsframework-clickatell = smsframework_clickatell.cli:main'],
         # The clickatell_simulator fixture, for the test suites of applications that use the package.
         'pytest11': ['clickatell = smsframework_clickatell.simulator.pytest_plugin'],
     },
