@@ -13,6 +13,7 @@ printed: not in output, not in errors, not in ``--help``.
 import argparse
 import logging
 import os
+import re
 import signal
 import sys
 import threading
@@ -81,8 +82,10 @@ class Console:
 
     def scrub(self, text):
         # The provider keeps secrets out of its errors already; this is the last guard before a terminal.
+        # Only where the secret stands apart (not inside a word), so that a short test key such as 'k'
+        # does not garble every word that holds the letter.
         for secret in self.secrets:
-            text = text.replace(secret, '***')
+            text = re.sub(r'(?<![A-Za-z0-9]){}(?![A-Za-z0-9])'.format(re.escape(secret)), '***', text)
         return text
 
     def say(self, line=''):
@@ -113,6 +116,25 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message):
         raise UsageError('{} (see {} --help)'.format(message, self.prog), self.prog)
+
+    def parse_args(self, args=None, namespace=None):
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            # argparse would quote every word it did not take: after a mistyped "--passwrd", the password.
+            # The options are named; the other words only counted.
+            options = [word.split('=', 1)[0] for word in extras if word.startswith('-')]
+            others = len(extras) - len(options)
+            words = '{} word{}'.format(others, '' if others == 1 else 's')
+            if options:
+                what = 'unrecognized arguments: ' + ' '.join(options) + (' and ' + words if others else '')
+            else:
+                what = '{} more than the command takes'.format(words)
+            command = getattr(parsed, 'command', None)
+            if command == 'send' and not options:
+                what += ' (a TEXT of several words goes in quotes)'
+            where = '{} {}'.format(self.prog, command) if command else self.prog
+            raise UsageError('{} (see {} --help)'.format(what, where), where)
+        return parsed
 
 
 def _phone_number(text):
@@ -168,11 +190,12 @@ def _account_options():
                             "SMS integration, also with an API key) or 'legacy' (the HTTP API of older accounts); "
                             'default: one with an API key, legacy with --api-id/--user/--password')
     group.add_argument('--api-key', metavar='KEY', help='the API key of One API or of a Platform integration '
-                                                        '[$CLICKATELL_API_KEY]')
+                                                        '[$CLICKATELL_API_KEY] (--api-key=KEY when it begins with -)')
     group.add_argument('--api-id', metavar='ID', help="the legacy HTTP API's api_id [$CLICKATELL_API_ID]")
     group.add_argument('--user', help="the legacy account's user name [$CLICKATELL_USER]")
     group.add_argument('--password', help="the legacy account's password [$CLICKATELL_PASSWORD]; prefer the "
-                                          'variable: an option is visible to other users in the process list')
+                                          'variable: an option is visible to other users in the process list '
+                                          '(--password=PASSWORD when it begins with -)')
     group.add_argument('--api-url', metavar='URL', help="a base URL instead of Clickatell's, such as a simulator's "
                                                         '(http://127.0.0.1:8800) [$CLICKATELL_API_URL]')
     group.add_argument('--timeout', metavar='SECONDS', type=_positive(float),
