@@ -26,6 +26,8 @@ WRONG_PASSWORD = 'Wr0ng-pa55word'
 WRONG_KEY = 'Wr0ng-k3y-value'
 ENV_PASSWORD = 'Env-pa55word-9'
 ENV_KEY = 'Env-k3y-value-9'
+#: A key the provider refuses before any request (it cannot go in a header).
+MALFORMED_KEY = 'Bad k3y with spaces'
 
 
 @pytest.fixture
@@ -35,7 +37,7 @@ def run(capsys):
     def call(argv, env=None, secrets=()):
         code = main(argv, environ={} if env is None else env)
         out, err = capsys.readouterr()
-        for secret in tuple(secrets) + (WRONG_PASSWORD, WRONG_KEY, ENV_PASSWORD, ENV_KEY):
+        for secret in tuple(secrets) + (WRONG_PASSWORD, WRONG_KEY, ENV_PASSWORD, ENV_KEY, MALFORMED_KEY):
             assert secret not in out and secret not in err, 'a secret was printed'
         return code, out, err
     return call
@@ -167,7 +169,7 @@ def test_options_win_over_the_environment(run, clickatell_simulator):
     (['balance', '--api-key', 'k', '--password', WRONG_PASSWORD], {}, 'not both'),
     (['balance'], {'CLICKATELL_API_KEY': ENV_KEY, 'CLICKATELL_API_ID': '1', 'CLICKATELL_USER': 'u',
                    'CLICKATELL_PASSWORD': ENV_PASSWORD}, 'choose one with --api'),
-    (['balance', '--api-key', 'has spaces in it'], {}, 'api_key'),
+    (['balance', '--api-key', MALFORMED_KEY], {}, 'api_key must be'),
     (['status'], {}, 'required: MSGID'),
     (['send', 'not-a-number', 'hi', '--api-key', 'k'], {}, 'not a phone number'),
     (['send', '27999000001', 'hi', '--param', 'novalue', '--api-key', 'k'], {}, 'NAME=VALUE'),
@@ -190,8 +192,10 @@ def test_usage_errors_are_one_line_and_exit_2(run, argv, env, says):
 
 
 @pytest.mark.parametrize('command', [[], ['send'], ['balance'], ['status'], ['simulate'], ['demo']])
-def test_help_on_every_command(run, command):
+def test_help_on_every_command(run, monkeypatch, command):
     env = {'CLICKATELL_API_KEY': ENV_KEY, 'CLICKATELL_PASSWORD': ENV_PASSWORD}
+    for name, value in env.items():  # in the real environment too: help must not show it as a default
+        monkeypatch.setenv(name, value)
     code, out, err = run(command + ['--help'], env=env)
     assert (code, err) == (EXIT_OK, '')
     assert out.startswith('usage: smsframework-clickatell ' + ' '.join(command))
@@ -246,7 +250,8 @@ def test_simulate_prints_each_request_without_credentials_and_stops_on_ctrl_c(ru
         banner = next_line(lines)
         url = banner.split(' at ', 1)[1].split()[0]
         assert url.startswith('http://127.0.0.1:') and 'Ctrl-C' in banner
-        next_line(lines)  # how to point at it
+        pointer = next_line(lines)
+        assert pointer.strip().endswith('--api-url ' + url)
         assert run(['balance', '--api-key', key, '--api-url', url], secrets=(key, password)) == (EXIT_OK, '7 ZAR\n', '')
         request = next_line(lines)
         # A legacy GET carries the password in its query string: never printed.
@@ -266,7 +271,7 @@ def test_simulate_prints_each_request_without_credentials_and_stops_on_ctrl_c(ru
     assert legacy.endswith(' GET /http/getbalance 200 Credit: 7.00\n')
     assert out == 'Stopped.\n' and err == ''  # stopped cleanly: no traceback
     for secret in (key, password):
-        assert secret not in banner + request + legacy + out + err
+        assert secret not in banner + pointer + request + legacy + out + err
 
 
 def test_simulate_on_a_port_in_use_is_one_line_and_exit_3(run):
