@@ -54,7 +54,7 @@ class Demo:
             raise CommandFailed("the demo needs Flask: pip install 'smsframework-clickatell[receiver]'")
         self.started = time.monotonic()
         self.step('Clickatell demo, {}: a simulated Clickatell and a Flask application with the receivers, '
-                  'both on this machine. No account, no network, no phone.'.format(API_NAMES[self.api]))
+                  'on this machine'.format(API_NAMES[self.api]))
         with ExitStack() as running:
             simulator, gateway, app_url = self.start(running)
             self.step('Clickatell simulator at {}'.format(simulator.url))
@@ -84,8 +84,8 @@ class Demo:
                 raise CommandFailed('the reply arrived altered: {!r}'.format(reply.body))
 
             self.show_balance(provider)
-        self.step('Done: sent, delivered, answered; everything stopped. With an account, give the provider '
-                  'its credentials instead of the simulator\'s (see the README).')
+        self.step('Done: sent, delivered, replied to; everything stopped.')
+        self.console.say('With an account, give ClickatellProvider its credentials, without api_url: see the README.')
         return EXIT_OK
 
     def start(self, running):

@@ -302,7 +302,7 @@ def test_demo_shows_a_delivered_report_then_the_reply(api, delivered):
     assert len(replies) == 1 and reports[-1] < replies[0]
     assert out[replies[0]].endswith("from 27999000001 to 27833001171: 'Got it, thanks! Grüße 👍' (UTF-8)")
     assert any('get_balance_details(): 99 ' in line for line in out)
-    assert out[-1].split(None, 1)[1].startswith('Done')
+    assert out[-2].split(None, 1)[1].startswith('Done')
 
 
 class _DemoWithoutReports(Demo):
