@@ -536,7 +536,7 @@ def main(argv=None, environ=None):
     try:
         args = parser.parse_args(argv)
     except UsageError as e:
-        Console(secrets=_secrets_in_argv(argv, environ)).error(e, e.where)
+        Console(secrets=_secrets_in_argv(argv, environ)).error(e, e.where or PROG)
         return EXIT_USAGE
     except SystemExit as e:  # --help
         return e.code if isinstance(e.code, int) else EXIT_OK
