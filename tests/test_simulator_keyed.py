@@ -28,9 +28,11 @@ def gateway(sim, api):
     gateway.get_provider('clickatell').close()
 
 
-@pytest.mark.parametrize('body, parts', [('Grüße aus Köln!', 1), ('Привет, мир', 1), ('a' * 400, 3), ('€' * 71, 2)])
+@pytest.mark.parametrize('body, parts', [
+    ('Grüße aus Köln!', 1), ('Привет, мир', 1), ('a' * 400, 3), ('€' * 71, 2)])
 def test_send(sim, api, gateway, body, parts):
-    message = gateway.send(OutgoingMessage('+27 999 000 001', body, src='+27 833 001 171').params(clientMessageId='o17'))
+    message = gateway.send(OutgoingMessage('+27 999 000 001', body, src='+27 833 001 171')
+                           .params(clientMessageId='o17'))
     [sent] = sim.messages
     assert (sent.api, sent.msgid, sent.to, sent.text, sent.sender, sent.client_message_id, sent.parts) == (
         api, message.msgid, '27999000001', body, '27833001171', 'o17', parts)

@@ -223,3 +223,19 @@ def test_unknown_commands_and_methods(sim, method, path, status):
 def test_the_rate_limit_does_not_apply_to_the_legacy_api(sim):
     sim.rate_limit = 0
     assert send(sim).startswith('ID: ')
+
+
+def test_set_outcome_none_goes_back_to_delivered(sim):
+    sim.set_outcome('27999000001', 'failed')
+    sim.set_outcome('+27 999 000 001', None)
+    send(sim)
+    assert sim.messages[0].status == 4
+
+
+def test_messages_are_a_snapshot(sim):
+    msgid = send(sim, deliv_time='30')[len('ID: '):]
+    before = sim.messages
+    call(sim, 'delmsg', apimsgid=msgid)
+    assert (before[0].status, sim.messages[0].status) == (11, 6)
+    before[0].parameters['deliv_time'] = 'changed'
+    assert sim.messages[0].parameters['deliv_time'] == '30'

@@ -112,7 +112,8 @@ def test_up_to_200_messages(sim):
     assert answer.status_code == 202 and len(sim.messages) == 200
 
 
-@pytest.mark.parametrize('outcome, name', [(None, 'DEVICE_ACK'), ('expired', 'EXPIRED'), ('failed', 'DELIVERY_FAILURE')])
+@pytest.mark.parametrize('outcome, name', [
+    (None, 'DEVICE_ACK'), ('expired', 'EXPIRED'), ('failed', 'DELIVERY_FAILURE')])
 def test_message_status(sim, outcome, name):
     sim.set_outcome('27999000001', outcome)
     msgid = send(sim, sms()).json()['messages'][0]['apiMessageId']

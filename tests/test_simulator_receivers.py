@@ -5,9 +5,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from smsframework import MessageAccepted, MessageDelivered, MessageError, MessageExpired, OutgoingMessage
 
-from smsframework_clickatell.status import S003, S004, S007, S010
+from smsframework_clickatell.status import (OneApiAccepted, OneApiDelivered, OneApiError, OneApiExpired, S003, S004,
+                                            S007, S010)
 
-from .conftest import CREDENTIALS
+from .conftest import API_KEY, CREDENTIALS
 from .simulation import Receivers
 
 
@@ -100,3 +101,55 @@ def test_a_failing_hook_makes_the_simulator_retry(sim, receivers):
     [push] = sim.pushes
     assert (push.delivered, push.attempts) == (True, 3)
     assert [type(s) for s in receivers.statuses] == [S004] * 3  # the hook saw each attempt
+
+
+# The key-based APIs: the same loop, their own shapes
+
+KEYED = [('platform', 'GET'), ('platform', 'POST'), ('one', 'POST')]
+
+
+@pytest.fixture(params=KEYED, ids=['-'.join(p) for p in KEYED])
+def keyed(request, sim):
+    """Receivers of a provider of the API, served on loopback; `sim` pushes to them by the method."""
+    api, method = request.param
+    served = Receivers(sim.url, {'api_key': API_KEY}, api=api)
+    sim.status_url, sim.reply_url, sim.callback_method = served.url + '/status', served.url + '/im', method
+    served.api = api
+    yield served
+    served.close()
+
+
+@pytest.mark.parametrize('outcome', [None, 'failed', 'expired'])
+def test_keyed_status_reports_reach_on_status(sim, keyed, outcome):
+    expected = {
+        'platform': {None: [S003, S004], 'failed': [S003, S007], 'expired': [S003, S010]},
+        'one': {None: [OneApiAccepted, OneApiDelivered], 'failed': [OneApiAccepted, OneApiError],
+                'expired': [OneApiAccepted, OneApiExpired]},
+    }[keyed.api][outcome]
+    sim.set_outcome('27999000001', outcome)
+    before = utcnow() - timedelta(seconds=1)
+    message = keyed.gateway.send(OutgoingMessage('+27999000001', 'hi').params(clientMessageId='order-17'))
+    statuses = keyed.wait_statuses(2)
+    assert [type(s) for s in statuses] == expected
+    for status in statuses:
+        assert status.msgid == message.msgid
+        assert status.meta['clientMessageId'] == 'order-17'
+        assert before <= status.rtime <= utcnow()
+    sent = sim.messages[0]
+    assert (statuses[1].status_code, statuses[1].status) == (sent.status, sent.status_name)
+
+
+@pytest.mark.parametrize('charset, text', [
+    ('ISO-8859-1', 'S\xecbbnda Gr\xfc\xdfe'),
+    ('UTF-16BE', 'Привет, жопа!'),
+    ('UTF-8', 'Grüße € 😀'),
+])
+def test_keyed_replies_reach_on_receive(sim, keyed, charset, text):
+    related = keyed.gateway.send(OutgoingMessage('27999000001', 'Shall we?'))
+    push = sim.inject_mo('+27 999 000 001', '27833001171', text, charset=charset, api=keyed.api)
+    assert push.delivered and push.api == keyed.api
+    [message] = keyed.messages
+    assert (message.src, message.dst, message.body, message.msgid) == ('27999000001', '27833001171', text, push.msgid)
+    assert message.meta['charset'] == charset
+    replied_to = {'platform': 'messageId', 'one': 'relatedMessageId'}[keyed.api]
+    assert message.meta[replied_to] == related.msgid

@@ -88,6 +88,13 @@ def test_constructor_refuses(options):
         ClickatellSimulator(**options)
 
 
+def test_callback_method_set_later_is_checked(sim):
+    sim.callback_method = 'GET'
+    with pytest.raises(ValueError):
+        sim.callback_method = 'PUT'
+    assert sim.callback_method == 'GET'
+
+
 # Bad input
 
 @pytest.mark.parametrize('data, status', [
@@ -270,13 +277,12 @@ def test_json_nested_too_deeply_is_refused_not_a_crash(sim, path, status):
 
 
 def test_ipv6_loopback():
-    if not socket.has_ipv6:
-        pytest.skip('no IPv6')
-    sim = ClickatellSimulator(api_key='k', host='::1')
     try:
-        sim.start()
-    except OSError:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(('::1', 0))
+    except (OSError, AttributeError):
         pytest.skip('no IPv6 loopback here')
+    sim = ClickatellSimulator(api_key='k', host='::1').start()
     try:
         assert sim.url.startswith('http://[::1]:')
         answer = requests.get(sim.url + '/public-client/balance', headers={'Authorization': 'k'}, timeout=5)

@@ -33,7 +33,8 @@ def mo(sim, request):
         document = request.json()
     except ValueError:
         return refuse(400, 'the body must be a JSON object')
-    if not isinstance(document, dict) or not all(isinstance(document.get(name), str) for name in ('from', 'to', 'text')):
+    if not isinstance(document, dict) or not all(
+            isinstance(document.get(name), str) for name in ('from', 'to', 'text')):
         return refuse(400, '"from", "to" and "text" must be strings')
     options = {name: document[name] for name in ('charset', 'api') if document.get(name) is not None}
     try:

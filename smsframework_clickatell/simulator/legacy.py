@@ -71,7 +71,8 @@ def authenticate(sim, fields):
     a wrong user or password"""
     if not rules.same_secret(fields.get('api_id'), sim.api_id):
         raise Refusal(108)
-    if not (rules.same_secret(fields.get('user'), sim.user) and rules.same_secret(fields.get('password'), sim.password)):
+    if not (rules.same_secret(fields.get('user'), sim.user)
+            and rules.same_secret(fields.get('password'), sim.password)):
         raise Refusal(1)
 
 

@@ -59,8 +59,7 @@ class ClickatellSimulator:
         if api_id is None and api_key is None:
             raise ValueError('give api_id, user and password (legacy API), or api_key (Platform and One '
                              'API), or both')
-        if callback_method not in ('GET', 'POST'):
-            raise ValueError("callback_method must be 'GET' or 'POST', not {!r}".format(callback_method))
+        self.callback_method = callback_method
         self._api_id = None if api_id is None else str(api_id)
         self._user = None if user is None else str(user)
         self._password = None if password is None else str(password)
@@ -68,7 +67,6 @@ class ClickatellSimulator:
         self.account = Account(credit)
         self.status_url = status_url
         self.reply_url = reply_url
-        self.callback_method = callback_method
         self.integration_id = new_id()
         self.integration_name = 'Clickatell simulator'
         self._address = (host, port)
@@ -98,6 +96,17 @@ class ClickatellSimulator:
     @property
     def api_key(self):
         return self._api_key
+
+    @property
+    def callback_method(self):
+        """``'POST'`` or ``'GET'``: how legacy and Platform pushes go (may be set)."""
+        return self._callback_method
+
+    @callback_method.setter
+    def callback_method(self, method):
+        if method not in ('GET', 'POST'):
+            raise ValueError("callback_method must be 'GET' or 'POST', not {!r}".format(method))
+        self._callback_method = method
 
     # Running
 
@@ -234,7 +243,7 @@ class ClickatellSimulator:
             raw = codecs.encode(text, MO_CHARSETS[key])
         except UnicodeEncodeError:
             raise ValueError('the text has characters {} cannot carry'.format(key)) from None
-        mo = Incoming(new_id(), digits(src), digits(dst), text, raw, key, self.account.last_sent_to(src))
+        mo = Incoming(new_id(), digits(src), digits(dst), text, raw, key, self.account.last_sent_to(src, name))
         push = self._pusher.deliver(generation.mo_push(self, mo))
         if not push.delivered:
             raise PushFailed(push)

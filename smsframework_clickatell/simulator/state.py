@@ -185,11 +185,11 @@ class Account:
                     return message
         return None
 
-    def last_sent_to(self, number):
-        """The last message sent to `number` (whatever the API), or None: what an MO from it replies to."""
+    def last_sent_to(self, number, api):
+        """The last message of `api` sent to `number`, or None: what an incoming message from it replies to."""
         wanted = digits(number)
         with self.lock:
-            return next((m for m in reversed(self._messages) if digits(m.to) == wanted), None)
+            return next((m for m in reversed(self._messages) if m.api == api and digits(m.to) == wanted), None)
 
     def update(self, message, code):
         """Move a message to a status (legacy code), under the lock."""
