@@ -43,6 +43,9 @@ setup(
             'responses>=0.23',
             'hypothesis>=6.85',
             'trustme>=1.0',
+            # The receivers under real WSGI servers (tests/test_receiver_servers.py).
+            'gunicorn>=21.2',
+            'waitress>=2.1',
         ],
     },
     entry_points={

@@ -49,6 +49,9 @@ class ClickatellProvider(IProvider):
         # Credentials become Secrets at once: from here on, no frame local (which error trackers record
         # with a traceback) holds one in the clear.
         password = None if password is None else Secret(password)
+        if not isinstance(api_key, (str, Secret, type(None))):
+            # Secret() would take str(b'...') for the key, and send that.
+            raise TypeError('api_key must be a string, not {}'.format(type(api_key).__name__))
         api_key = None if api_key is None else Secret(api_key)
         super().__init__(gateway, name)
         legacy = {key: value for key, value in zip(_LEGACY_CREDENTIALS, (api_id, user, password))
@@ -96,12 +99,15 @@ class ClickatellProvider(IProvider):
     # Sending
 
     def send(self, message):
-        """Send an :class:`smsframework.OutgoingMessage`; sets its `msgid` to Clickatell's apiMsgId.
+        """Send an :class:`smsframework.OutgoingMessage`; sets its `msgid` to Clickatell's apiMsgId
+        (legacy) or apiMessageId (One API, Platform).
 
         :returns: the message
         :raises ClickatellProviderError: Clickatell refused it (the class for the code, e.g. E301,
-            which is also an :class:`smsframework.exc.CreditError`); also raised before sending
-            (E113) for a text longer than 35 parts
+            which is also an :class:`smsframework.exc.CreditError`; for One API and the Platform a
+            :class:`~smsframework_clickatell.error.ClickatellApiError` subclass); also raised before
+            sending (E113) for a legacy text longer than 35 parts
+        :raises ClickatellParameterError: a message that cannot be sent as given (nothing is sent)
         :raises smsframework.exc.ConnectionError: Clickatell could not be reached or did not answer in time
         :raises smsframework.exc.MessageSendError: an HTTP error status (ServerError for 5xx)
         :raises smsframework.exc.ProviderError: an answer that cannot be understood
@@ -206,15 +212,19 @@ class ClickatellProvider(IProvider):
         return self.api.get_balance_details()
 
     def query_status(self, msgid):
-        """Ask Clickatell for a message's status (``querymsg``): for when status callbacks are not set
-        up, or one was lost. Clickatell knows messages for about six days. The gateway's onStatus is not
-        fired: the status is returned.
+        """Ask Clickatell for a message's status: for when status callbacks are not set up, or one was
+        lost. The gateway's onStatus is not fired: the status is returned.
 
-        :param str msgid: the message's apiMsgId, as `send` set it
-        :returns: the :class:`ClickatellMessageStatus` for its code (``S004``, a
-            :class:`smsframework.MessageDelivered`, for "004"), with `rtime` now (naive UTC) and
-            ``meta['status']`` the code
-        :raises smsframework_clickatell.error.E103: Clickatell does not know the id
+        Legacy (``querymsg``; Clickatell knows messages for about six days): the
+        :class:`ClickatellMessageStatus` for its code (``S004``, a :class:`smsframework.MessageDelivered`,
+        for "004"), `rtime` now (naive UTC), ``meta['status']`` the code. Platform: the same classes, by
+        ``statusCode`` or status name. One API: a :class:`~smsframework_clickatell.status.OneApiStatus`
+        in One API's numbering, `rtime` the time of its last change.
+
+        :param str msgid: the message's id, as `send` set it
+        :raises smsframework_clickatell.error.E103: legacy: Clickatell does not know the id (One API:
+            a :class:`~smsframework_clickatell.error.ClickatellApiRequestError`)
+        :raises ClickatellParameterError: One API, Platform: an id that is not one (nothing is sent)
         :raises: otherwise as :meth:`send`
         """
         status = self.api.query_status(msgid)

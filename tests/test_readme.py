@@ -4,6 +4,7 @@ An example line ``expression  # -> value`` (or a line ``# -> value`` after it) i
 expression must equal the value.
 """
 import ast
+import json
 import os
 import re
 from urllib.parse import parse_qsl
@@ -21,6 +22,24 @@ def sendmsg(request):
     if len(recipients) == 1:
         return 200, {}, 'ID: ' + MSGID
     return 200, {}, '\n'.join('ID: {:032x} To: {}'.format(n, to) for n, to in enumerate(recipients))
+
+
+KEY_MSGID = '77fb29ee9a2b4b6fa3e5c8d1e0f3a2b1'
+PLATFORM = 'https://platform.clickatell.com'
+
+
+def one_api_send(request):
+    """One API's answer: every message accepted (one id for a request of one)."""
+    messages = json.loads(request.body)['messages']
+    ids = [KEY_MSGID] if len(messages) == 1 else ['{:032x}'.format(n) for n in range(len(messages))]
+    return 202, {}, json.dumps({'messages': [{'apiMessageId': msgid, 'accepted': True, 'to': m['to'], 'error': None}
+                                             for msgid, m in zip(ids, messages)], 'error': None})
+
+
+def platform_send(request):
+    recipients = json.loads(request.body)['to']
+    return 202, {}, json.dumps({'messages': [{'apiMessageId': '{:032x}'.format(n), 'accepted': True, 'to': to}
+                                             for n, to in enumerate(recipients)], 'error': None})
 
 
 def querymsg(request):
@@ -75,6 +94,13 @@ def test_readme_examples_run_in_order():
         mock.add_passthru('http://127.0.0.1')  # the simulator's examples talk to it on loopback
         mock.add_callback(responses.POST, re.compile(r'https?://api\.clickatell\.com/http/sendmsg'), sendmsg)
         mock.add_callback(responses.POST, re.compile(r'https?://api\.clickatell\.com/http/querymsg'), querymsg)
+        mock.add_callback(responses.POST, PLATFORM + '/v1/message', one_api_send)
+        mock.add_callback(responses.POST, PLATFORM + '/messages', platform_send)
+        mock.add(responses.GET, PLATFORM + '/public-client/balance', json={'balance': 1267.92865, 'currency': 'ZAR'})
+        mock.add(responses.GET, re.compile(re.escape(PLATFORM) + r'/v1/message/\w+'),
+                 json={'sms': {'status': 'DEVICE_ACK', 'timestamp': 1516217711000}})
+        mock.add(responses.GET, PLATFORM + '/public-client/message/status',
+                 json={'status': 'RECEIVED_BY_RECIPIENT', 'statusCode': 4})
         for command, answer in ANSWERS.items():
             mock.add(responses.POST, re.compile(r'https?://api\.clickatell\.com/http/' + command), body=answer)
         for number, block in enumerate(python_blocks(), 1):

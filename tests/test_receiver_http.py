@@ -152,20 +152,72 @@ def test_a_body_that_cannot_be_read_whole_is_rejected_with_400(client, hooks, ur
     assert hook_calls(hooks) == 0
 
 
-class BrokenStream(io.BytesIO):
-    """A server's input stream that fails after its first bytes, as on a reset connection."""
-
-    def read(self, size=-1):
-        if self.tell():
-            raise OSError('connection reset by peer')
-        return super().read(16)
+@pytest.mark.parametrize('url, query', PUSHES, ids=PUSH_IDS)
+def test_a_content_length_of_thousands_of_digits_is_refused_with_413(client, hooks, url, query):
+    """int() refuses more than 4,300 digits: such a header must not make the receiver fail with 500."""
+    response = send_raw(client, url, 'POST', body=query.encode('ascii'), content_type=FORM, CONTENT_LENGTH='9' * 5000)
+    assert response.status_code == 413
+    assert hook_calls(hooks) == 0
 
 
 @pytest.mark.parametrize('url, query', PUSHES, ids=PUSH_IDS)
-def test_a_chunked_body_the_server_fails_to_deliver_is_rejected_with_400(client, hooks, url, query):
-    response = client.post(url + '?' + query, input_stream=BrokenStream(query.encode('ascii')), content_type=FORM,
-                           headers={'Transfer-Encoding': 'chunked'}, environ_overrides={'wsgi.input_terminated': True})
-    assert (response.status_code, response.get_data(as_text=True)) == (400, 'the body was cut short\n')
+def test_a_content_length_with_thousands_of_leading_zeros_is_refused_with_400(client, hooks, url, query):
+    """Werkzeug cannot read the body by such a length (int() again): 400, never 500."""
+    response = send_raw(client, url, 'POST', body=query.encode('ascii'), content_type=FORM,
+                        CONTENT_LENGTH='0' * 5000 + str(len(query)))
+    assert response.status_code == 400
+    assert hook_calls(hooks) == 0
+
+
+class BrokenStream(io.BytesIO):
+    """A server's input stream that raises `error` after its first bytes, as on a reset connection or a
+    malformed chunk."""
+
+    def __init__(self, data, error):
+        super().__init__(data)
+        self.error = error
+
+    def read(self, size=-1):
+        if self.tell():
+            raise self.error
+        return super().read(16)
+
+
+class InvalidChunkSize(Exception):
+    """As gunicorn's own (a ParseException): neither an OSError nor a ValueError."""
+
+
+def broken_push(client, url, query, error):
+    return client.post(url + '?' + query, input_stream=BrokenStream(query.encode('ascii'), error), content_type=FORM,
+                       headers={'Transfer-Encoding': 'chunked'}, environ_overrides={'wsgi.input_terminated': True})
+
+
+# Each server has its own exception for a body it cannot deliver.
+SERVER_ERRORS = [
+    OSError('connection reset by peer'),  # Werkzeug's server, uWSGI
+    ValueError('invalid chunk header'),  # eventlet
+    InvalidChunkSize('Invalid chunk size: zz'),  # gunicorn
+]
+
+
+@pytest.mark.parametrize('error', SERVER_ERRORS, ids=lambda e: type(e).__name__)
+@pytest.mark.parametrize('url, query', PUSHES, ids=PUSH_IDS)
+def test_a_chunked_body_the_server_fails_to_deliver_is_rejected_with_400(client, hooks, url, query, error):
+    response = broken_push(client, url, query, error)
+    assert (response.status_code, response.get_data(as_text=True)) == (400, 'the body was cut short or is malformed\n')
+    assert hook_calls(hooks) == 0
+
+
+@pytest.mark.parametrize('error', [KeyboardInterrupt(), SystemExit(1)], ids=lambda e: type(e).__name__)
+def test_an_interrupt_while_reading_the_body_is_not_taken_for_a_bad_request(client, hooks, error):
+    with pytest.raises(type(error)):
+        broken_push(client, STATUS, STATUS_DOC, error)
+    assert hook_calls(hooks) == 0
+
+
+def test_a_server_out_of_memory_is_not_blamed_on_the_request(client, hooks):
+    """500, not 400: Clickatell retries the push later instead of dropping it."""
+    assert broken_push(client, STATUS, STATUS_DOC, MemoryError()).status_code == 500
     assert hook_calls(hooks) == 0
 
 

@@ -6,6 +6,8 @@ import pytest
 from .conftest import CREDENTIALS
 from .pushes import IM, STATUS, STATUS_XML, form_escape, send, send_raw
 
+NOT_AN_ID = 'is not an id (up to 64 letters, digits, - and _): '
+
 # (query string or form body, the whole answer)
 UNREADABLE_MESSAGES = [
     ('', 'missing field from'),
@@ -40,6 +42,11 @@ UNREADABLE_MESSAGES = [
     ('from=1&text=%4', 'field text has a malformed percent-escape'),
     ('from=1&text=hi&%ZZ=1', 'a field name has a malformed percent-escape'),
     ('from=1&text=hi&text=ho', 'field text is given twice'),
+    ('from=1&text=hi&moMsgId=a%0D%0Ab', 'field moMsgId ' + NOT_AN_ID + "'a\\r\\nb'"),
+    ('from=1&text=hi&moMsgId=..%2Fstatus', 'field moMsgId ' + NOT_AN_ID + "'../status'"),
+    # UTF-7 encodes lone surrogates: no hook could store, log or pass on such a text.
+    ('from=1&text=%2B2AA-&charset=UTF-7', 'field text holds a lone surrogate'),
+    ('from=1&text=hi%2B3AA-&charset=utf7', 'field text holds a lone surrogate'),
 ]
 
 UNREADABLE_STATUSES = [
@@ -66,6 +73,11 @@ UNREADABLE_STATUSES = [
     ('apiMsgId=%G0&status=004', 'field apiMsgId has a malformed percent-escape'),
     ('apiMsgId=x&status=004%', 'field status has a malformed percent-escape'),
     ('apiMsgId=a&apiMsgId=b&status=004', 'field apiMsgId is given twice'),
+    ('apiMsgId=a%0D%0Ab&status=004', 'field apiMsgId ' + NOT_AN_ID + "'a\\r\\nb'"),
+    ('apiMsgId=a+b&status=004', 'field apiMsgId ' + NOT_AN_ID + "'a b'"),
+    ('apiMsgId=%C3%A9&status=004', 'field apiMsgId ' + NOT_AN_ID + "'\\xe9'"),
+    ('moMsgId=a%00&status=004', 'field moMsgId ' + NOT_AN_ID + "'a\\x00'"),
+    ('apiMsgId=x&cliMsgId=order%0A42&status=004', 'field cliMsgId ' + NOT_AN_ID + "'order\\n42'"),
     ('data=' + form_escape('<callback><apiMsgId>x</apiMsgId>'), 'field data is malformed XML (line 1, column 32)'),
     ('data=' + form_escape(STATUS_XML) + '&xml=' + form_escape(STATUS_XML),
      'fields data and xml both hold an XML document'),
@@ -106,6 +118,9 @@ UNREADABLE_STATUS_DOCUMENTS = [
      'the JSON body gives field apiMsgId twice'),
     ('application/json', b'{"apiMsgId": "\xff", "status": 4}', 'the JSON body is not valid utf-8'),
     (None, b'{"apiMsgId": "x"', 'the body is malformed JSON (Expecting \',\' delimiter at line 1, column 17)'),
+    ('text/xml', b'<callback><apiMsgId>a&#13;&#10;b</apiMsgId><status>4</status></callback>',
+     'field apiMsgId ' + NOT_AN_ID + "'a\\r\\nb'"),
+    ('application/json', b'{"apiMsgId": "x", "cliMsgId": "a/b", "status": 4}', 'field cliMsgId ' + NOT_AN_ID + "'a/b'"),
     ('multipart/form-data; boundary=x', b'--x--', 'Content-Type multipart/form-data is not supported: '
                                                   'send a url-encoded form'),
 ]
@@ -161,5 +176,5 @@ def test_a_malformed_document_as_the_whole_query_string_is_rejected(client, hook
 
 def test_a_reason_quotes_any_value_in_ascii_on_one_line(client, hooks, caplog):
     """Client bytes never reach the answer or the log as they are: no line breaks, no invalid text."""
-    response = send(client, STATUS, 'GET', 'apiMsgId=x&status=' + form_escape('4\r\n\U0001f600' + 'x' * 60))
-    assert_rejected(response, hooks, caplog, "field status is not a number: '4\\r\\n\\U0001f600" + 'x' * 36 + "'")
+    response = send(client, IM, 'GET', 'from=1&text=hi&charset=' + form_escape('4\r\n\U0001f600' + 'x' * 50))
+    assert_rejected(response, hooks, caplog, "unknown charset '4\\r\\n\\U0001f600" + 'x' * 36 + "'")

@@ -11,9 +11,12 @@ import re
 from collections import Counter, defaultdict
 from datetime import datetime, timezone
 
+import urllib3
+from urllib3.exceptions import MaxRetryError
+
 from .. import const
-from ..error import (ClickatellApiError, ClickatellApiUnsupportedError, ClickatellParameterError,
-                     ClickatellResponseError, api_error_class)
+from ..error import (ClickatellApiError, ClickatellApiLimitsError, ClickatellApiServerError,
+                     ClickatellApiUnsupportedError, ClickatellParameterError, ClickatellResponseError)
 from ..phone import digits, is_phone_number
 from ..transport import HiddenStr, Secret, Transport
 from .legacy import expires_minutes, wire_sender  # noqa: F401  (one mapping for every API)
@@ -77,49 +80,95 @@ class KeyApiClient:
     def call(self, method, path, *, what, read_only, payload=None, params=None):
         """Make a JSON call and return its HTTP status and JSON document.
 
+        The document never holds the key: an answer that echoes it has it replaced by ``<hidden>``
+        before anything reads it, so that no exception, log line or traceback frame can show it.
+
+        A read (`read_only`) is retried as the transport's policy says (connection failures, time-outs,
+        HTTP 429 and 5xx), and also after an internal error or a rate limit that the body names under
+        another status (One API 19 or 43 with HTTP 200 or 400). A write is retried only when the
+        connection could not be made.
+
         :param payload: the JSON body, or None
         :returns: (HTTP status, the document: a dict, or None for an empty body)
         :raises ClickatellApiError: an error answer for the whole request (of the class its code, or
             without one its HTTP status, means)
         :raises ClickatellResponseError: a body that is not JSON (quoted, without the key), or not an object
+        :raises ClickatellParameterError: a payload that JSON cannot carry (nothing is sent)
         :raises: what :meth:`Transport.request <smsframework_clickatell.transport.Transport.request>` raises
         """
         headers = dict(self._headers)
         body = None
         if payload is not None:
             headers['Content-Type'] = 'application/json'
-            body = json.dumps(payload, ensure_ascii=False, allow_nan=False).encode('utf-8')
-        answer = self.transport.request(method, path, what=what, read_only=read_only, body=body,
-                                        headers=headers, params=params)
-        document = self._document(answer, what)
-        error = self.request_error(document, answer.status, _retry_after(answer.headers.get('Retry-After')))
+            body = _json_body(payload)
+        retry = self.transport.retries.read_only if read_only else None
+        while True:
+            try:
+                return self._answer(method, path, what=what, read_only=read_only, body=body, headers=headers,
+                                    params=params)
+            except (ClickatellApiServerError, ClickatellApiLimitsError) as e:
+                # A read refused by an internal error (One API 19, "try again") or a rate limit under an
+                # HTTP status urllib3 does not retry (an HTTP 200 or 400 carrying the code): retried
+                # here, charged to the same policy as an HTTP 5xx. A write never is.
+                if retry is None or e.http_status in const.RETRY_STATUSES:
+                    raise
+                error = e
+            try:
+                retry = retry.increment(method, '/' + path, response=_ERROR_RESPONSE)
+            except MaxRetryError:
+                raise error from None
+            log.warning('Clickatell %s %s answered %s; retrying (%r)', self.api, what, error, retry)
+            retry.sleep()
+
+    def _answer(self, method, path, *, what, read_only, body, headers, params):
+        """One call and its reading (see :meth:`call`)."""
+        status, reason, retry_after, document, unreadable = self._exchange(
+            method, path, what=what, read_only=read_only, body=body, headers=headers, params=params)
+        if unreadable is not None:
+            if status >= 300:
+                # The status says more than the body can: an error page of a proxy or of Clickatell.
+                raise ClickatellApiError(None, '{}: {}'.format(reason or 'HTTP error', _quoted(unreadable)),
+                                         api=self.api, http_status=status, retry_after=retry_after)
+            raise ClickatellResponseError('Unexpected answer from Clickatell {} (expected a JSON object)'.format(
+                what), unreadable)
+        error = self.request_error(document, status, retry_after)
+        if error is None and status >= 300 and not has_entries(document):
+            # An error status whose body names no error: the status is all there is to go by.
+            text = reason or 'HTTP error'
+            if document:
+                text += ': ' + _quoted(json.dumps(document, ensure_ascii=False))
+            error = ClickatellApiError(None, text, api=self.api, http_status=status, retry_after=retry_after)
         if error is not None:
             raise error
-        return answer.status, document
+        return status, document
 
-    def _document(self, answer, what):
+    def _exchange(self, method, path, *, what, read_only, body, headers, params):
+        """One call through the transport: (status, reason, retry_after, document, unreadable).
+
+        `document` is the answer's JSON object with the key masked in every string (None for an empty
+        body); `unreadable` is the masked body when it is not a JSON object, else None. The transport
+        masks the key in the answer's bytes, as it is and JSON-escaped; only an escape sequence
+        (``\\u0041``, ``\\/``) can spell it otherwise, so a body with a backslash is masked again once
+        decoded. Nothing the key could be in outlives this frame, which never raises once the answer is in.
+        """
+        answer = self.transport.request(method, path, what=what, read_only=read_only, body=body,
+                                        headers=headers, params=params)
+        retry_after = _retry_after(answer.headers.get('Retry-After'))
         text = answer.text
-        if not text:
-            document = None
-        else:
+        document = None
+        if text:
             try:
                 document = json.loads(text, parse_constant=_no_constant)
-            except ValueError:
+            except (ValueError, RecursionError):
                 document = _UNREADABLE
-        if document is _UNREADABLE or (document is not None and not isinstance(document, dict)):
-            if answer.status >= 400 or answer.status in (301, 302, 303, 307, 308):
-                # The status says more than the body can: an error page of a proxy or of Clickatell.
-                raise ClickatellApiError(None, 'HTTP {} {}: {}'.format(
-                    answer.status, answer.reason, _quoted(self.transport.mask(text))),
-                    api=self.api, http_status=answer.status,
-                    retry_after=_retry_after(answer.headers.get('Retry-After')))
-            raise ClickatellResponseError('Unexpected answer from Clickatell {} (expected a JSON object)'.format(
-                what), self.transport.mask(text))
-        if document is None and answer.status >= 300:
-            raise ClickatellApiError(None, 'HTTP {} {}'.format(answer.status, answer.reason).strip(),
-                                     api=self.api, http_status=answer.status,
-                                     retry_after=_retry_after(answer.headers.get('Retry-After')))
-        return document
+        if isinstance(document, dict) and '\\' in text:
+            try:
+                document = _masked(document, self.transport.mask)
+            except RecursionError:  # nested deeper than any answer of Clickatell's
+                document = _UNREADABLE
+        if document is not None and not isinstance(document, dict):
+            return answer.status, answer.reason, retry_after, None, self.transport.mask(text)
+        return answer.status, answer.reason, retry_after, document, None
 
     def request_error(self, document, http_status, retry_after=None):
         """The error a whole answer reports, or None (each API reads its own error shape)."""
@@ -221,14 +270,16 @@ class KeyApiClient:
         """The account's balance and its currency (``GET /public-client/balance``).
 
         :rtype: Balance
-        :raises ClickatellApiUnsupportedError: One API: this key cannot read the balance
+        :raises ClickatellApiUnsupportedError: One API: this key cannot read the balance (HTTP 401, 403 or
+            404, or code 41, from an endpoint documented for the Platform only)
         :raises ClickatellResponseError: an answer without a numeric balance
         :raises: otherwise as :meth:`call`
         """
         try:
             _, document = self.call('GET', 'public-client/balance', what='balance', read_only=True)
         except ClickatellApiError as e:
-            if self.api == 'one' and e.http_status in (401, 403, 404):
+            # A key that may not read it (401/403), or no such resource for this key (404, One API 41).
+            if self.api == 'one' and (e.http_status in (401, 403, 404) or e.code == 41):
                 raise ClickatellApiUnsupportedError(
                     e.code, 'this One API key cannot read the balance (Clickatell documents no balance call '
                     'for One API; this one answered HTTP {}: {})'.format(e.http_status, e.message),
@@ -292,6 +343,15 @@ def content(body):
     return body
 
 
+def int_code(value):
+    """A code as an int: an int, or its ASCII digits in a string (``"4"``); None for anything else."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().isdigit() and value.strip().isascii():
+        return int(value.strip())
+    return None
+
+
 def milliseconds_to_utc(value):
     """A time in milliseconds since the epoch as naive UTC, or None when it is not such a time."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -303,6 +363,32 @@ def milliseconds_to_utc(value):
 
 
 _UNREADABLE = object()
+# What Retry.increment is shown for an error answer it did not see: a status it counts.
+_ERROR_RESPONSE = urllib3.HTTPResponse(body=b'', status=200, preload_content=False)
+
+
+def _json_body(payload):
+    """The UTF-8 JSON of a request body (non-ASCII text as it is, not escaped).
+
+    :raises ClickatellParameterError: a value JSON cannot carry (NaN, a lone surrogate)
+    :raises TypeError: a value of a type JSON does not have
+    """
+    try:
+        return json.dumps(payload, ensure_ascii=False, allow_nan=False).encode('utf-8')
+    except (ValueError, UnicodeEncodeError) as e:
+        reason = 'a lone surrogate' if isinstance(e, UnicodeEncodeError) else str(e)
+        raise ClickatellParameterError('the message cannot be sent as JSON: {}'.format(reason)) from None
+
+
+def _masked(value, mask):
+    """A JSON value with `mask` applied to every string in it (object names are left as they are)."""
+    if isinstance(value, str):
+        return mask(value)
+    if isinstance(value, dict):
+        return {name: _masked(item, mask) for name, item in value.items()}
+    if isinstance(value, list):
+        return [_masked(item, mask) for item in value]
+    return value
 
 
 def _no_constant(name):

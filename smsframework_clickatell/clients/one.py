@@ -4,11 +4,13 @@
 with different texts go in one request (at most 200). An error is an object ``{"code", "description"}``,
 for the whole request (top level) or one message.
 """
+import json
+
 from .. import const
 from ..error import ClickatellApiRequestError, ClickatellResponseError
 from ..phone import digits
 from ..status import OneApiStatus
-from .keyed import (KeyApiClient, content, has_entries, message_id, milliseconds_to_utc, recipient,
+from .keyed import (KeyApiClient, content, int_code, message_id, milliseconds_to_utc, recipient,
                     wire_sender)
 
 
@@ -76,17 +78,14 @@ class OneApiClient(KeyApiClient):
 
     def request_error(self, document, http_status, retry_after=None):
         error = (document or {}).get('error')
-        if error is None:
-            if http_status >= 400 and not has_entries(document):
-                # An error status with no error in the body: the status is all there is to go by.
-                return self.error(None, 'HTTP {}'.format(http_status), http_status, retry_after)
+        if not error:  # null, or an empty object or text: no error
             return None
         code, text = _error_fields(error)
         return self.error(code, text, http_status, retry_after)
 
     def entry_error(self, entry):
         error = entry.get('error')
-        if error is None:
+        if not error:
             return None
         code, text = _error_fields(error)
         return self.error(code, text)
@@ -106,21 +105,24 @@ class OneApiClient(KeyApiClient):
         entry = (document or {}).get('sms')
         if entry is None:
             raise ClickatellApiRequestError(41, 'Clickatell does not know message {}'.format(msgid), api=self.api)
-        name = entry.get('status') if isinstance(entry, dict) else None
+        if not isinstance(entry, dict):
+            entry = {}
+        name, code = entry.get('status'), int_code(entry.get('statusCode'))
         if not isinstance(name, str) or not name:
+            name = None
+        if name is None and code is None:
             raise ClickatellResponseError('Unexpected answer from Clickatell message status (no status)',
-                                          self.transport.mask(str(document)[:300]))
-        code = entry.get('statusCode')
-        code = code if isinstance(code, int) and not isinstance(code, bool) else None
-        return OneApiStatus.from_code(code, name, msgid=msgid, rtime=milliseconds_to_utc(entry.get('timestamp')),
-                                      meta={'status': name, 'channel': 'sms'})
+                                          json.dumps(document)[:300])
+        status = OneApiStatus.from_code(code, name, msgid=msgid, rtime=milliseconds_to_utc(entry.get('timestamp')),
+                                        meta={'channel': 'sms'})
+        status.meta['status'] = status.status
+        return status
 
 
 def _error_fields(error):
     """(code, text) of a One API error object; a bare string is a text without a code."""
     if isinstance(error, dict):
-        code = error.get('code')
-        code = code if isinstance(code, int) and not isinstance(code, bool) else None
+        code = int_code(error.get('code'))
         text = error.get('description') or error.get('message')
         return code, text if isinstance(text, str) else None
     return None, str(error)

@@ -8,7 +8,7 @@ from .. import const
 from ..error import ClickatellParameterError, ClickatellResponseError
 from ..phone import digits
 from ..status import platform_status
-from .keyed import (KeyApiClient, content, expires_minutes, has_entries, message_id, milliseconds_to_utc,
+from .keyed import (KeyApiClient, content, expires_minutes, int_code, message_id, milliseconds_to_utc,
                     recipient, wire_sender)
 
 
@@ -42,9 +42,11 @@ class PlatformClient(KeyApiClient):
         params = dict(params)
         to = params.pop('to', None)
         recipients = to if isinstance(to, list) else [to]
-        if len(recipients) != 1:
-            raise ClickatellParameterError('a message goes to one recipient, not {}'.format(len(recipients)))
-        [result] = self.send_to_many(params, [digits(str(recipients[0] or ''))])
+        number = digits(str(recipients[0] or '')) if len(recipients) == 1 else ''
+        if not number:
+            raise ClickatellParameterError('a message goes to one recipient phone number, not {!r}'.format(
+                to if isinstance(to, list) else str(to)[:40]))
+        [result] = self.send_to_many(params, [number])
         if result.error is not None:
             raise result.error
         return result.msgid
@@ -75,23 +77,20 @@ class PlatformClient(KeyApiClient):
                           lambda entry: digits(str(entry.get('to') or '')) or None)
 
     def request_error(self, document, http_status, retry_after=None):
-        document = document or {}
-        code, text = document.get('errorCode'), document.get('errorDescription') or document.get('error')
-        if code is None and document.get('error') is None:
-            if http_status >= 400 and not has_entries(document):
-                return self.error(None, 'HTTP {}'.format(http_status), http_status, retry_after)
-            return None
-        error = document.get('error')
-        if isinstance(error, str) and document.get('errorDescription'):
-            text = '{} ({})'.format(error, document['errorDescription'])
-        return self.error(code, text, http_status, retry_after)
+        return self._error(document or {}, http_status, retry_after)
 
     def entry_error(self, entry):
-        code = entry.get('errorCode')
-        if code is None and entry.get('error') is None:
+        return self._error(entry)
+
+    def _error(self, fields, http_status=None, retry_after=None):
+        """The error that ``errorCode`` / ``error`` / ``errorDescription`` fields name, or None when
+        they are null or empty; the text is ``error`` and ``errorDescription`` both, when both are given."""
+        code, error, description = (fields.get(name) for name in ('errorCode', 'error', 'errorDescription'))
+        if code in (None, '') and not error:
             return None
-        text = entry.get('errorDescription') or entry.get('error')
-        return self.error(code, text)
+        texts = [str(text) for text in (error, description) if text]
+        text = '{} ({})'.format(*texts) if len(texts) == 2 and texts[0] != texts[1] else (texts[0] if texts else None)
+        return self.error(code, text, http_status, retry_after)
 
     def query_status(self, msgid):
         """A message's status (``GET /public-client/message/status?messageId=``): the
@@ -107,8 +106,7 @@ class PlatformClient(KeyApiClient):
         _, document = self.call('GET', 'public-client/message/status', what='message status', read_only=True,
                                 params={'messageId': msgid})
         document = document or {}
-        name, code = document.get('status'), document.get('statusCode')
-        code = code if isinstance(code, int) and not isinstance(code, bool) else None
+        name, code = document.get('status'), int_code(document.get('statusCode'))
         if not isinstance(name, str):
             name = None
         if name is None and code is None:

@@ -15,6 +15,7 @@ from werkzeug.wsgi import LimitedStream
 from .formats import UnreadableRequest
 
 _READ_SIZE = 16 * 1024
+# One quantifier over one class, anchored at the start (match): linear in the header's length.
 _DIGITS = re.compile(r'[0-9]+\Z')
 
 
@@ -29,8 +30,8 @@ def read_body(limit):
     :rtype: bytes
     :raises BodyTooLarge: the body (by its Content-Length, or as read) is larger than `limit`
     :raises UnreadableRequest: a malformed Content-Length, a Content-Encoding (a compressed body), a
-        body shorter than its Content-Length, one the server failed to deliver whole, or a chunked body
-        the server neither delimits nor gives the length of
+        body shorter than its Content-Length, one the server failed to deliver whole (whatever the
+        server's exception), or a chunked body the server neither delimits nor gives the length of
     """
     chunked = 'chunked' in parse_set_header(request.headers.get('Transfer-Encoding'))  # as Werkzeug reads it
     declared = request.environ.get('CONTENT_LENGTH', '').strip()
@@ -40,7 +41,13 @@ def read_body(limit):
     if request.headers.get('Content-Encoding', 'identity').strip().lower() != 'identity':
         raise UnreadableRequest('Content-Encoding is not supported: send the body uncompressed')
     terminated = 'wsgi.input_terminated' in request.environ
-    length = int(declared) if declared and _DIGITS.match(declared) and not (chunked and terminated) else None
+    length = None
+    if declared and _DIGITS.match(declared) and not (chunked and terminated):
+        significant = declared.lstrip('0')
+        if len(significant) > len(str(limit)):
+            # Larger than the limit, whatever the digits; and int() refuses more than 4,300 of them.
+            raise BodyTooLarge()
+        length = int(significant or '0')
     if length is not None and length > limit:
         raise BodyTooLarge()
     if chunked and not terminated and length is None:
@@ -61,8 +68,15 @@ def read_body(limit):
         raise BodyTooLarge() from None
     except HTTPException:  # ClientDisconnected: the client went away mid-body
         raise UnreadableRequest('the body is shorter than its Content-Length') from None
-    except OSError:  # the server's own stream failed mid-body (a broken chunk, a reset connection)
-        raise UnreadableRequest('the body was cut short') from None
+    except (BodyTooLarge, MemoryError):
+        raise  # ours (413); or the server's own trouble, not the request's (500: Clickatell retries)
+    except Exception:
+        # The server could not deliver the body: a reset connection, a chunk size that is not hex, data
+        # longer than its chunk size. Each server says so with its own class (OSError from Werkzeug's
+        # server and uWSGI, gunicorn's InvalidChunkSize and ChunkMissingTerminator, ValueError from
+        # eventlet), so any Exception is one; BaseException-only ones (KeyboardInterrupt, SystemExit,
+        # gevent's Timeout) are not about the request and pass.
+        raise UnreadableRequest('the body was cut short or is malformed') from None
     if length is not None and len(body) < length:
         # Cut short, or parsed as a form before the receiver ran: what is left is not the body.
         raise UnreadableRequest('the body is shorter than its Content-Length')

@@ -9,13 +9,13 @@ breaks a rule raises :class:`~.formats.UnreadableRequest` with a one-line reason
 import re
 from datetime import datetime, timezone
 
-from .. import clock
+from .. import clock, ids
 from ..phone import is_phone_number
 from .formats import UnreadableRequest, field_label, has_lone_surrogate, quote, shown, unescape
 from .legacy import charset_codec
 
-#: The longest id taken (Clickatell's are 32 hex digits; a UUID is 36 characters).
-MAX_ID_LENGTH = 64
+#: The longest id taken (Clickatell's are 32 hex digits; a UUID is 36 characters): the one id rule's.
+MAX_ID_LENGTH = ids.MAX_LENGTH
 
 #: The longest plain text taken in a field other than a message's text (names, client ids, UDH).
 MAX_FIELD_LENGTH = 500
@@ -24,7 +24,6 @@ MAX_FIELD_LENGTH = 500
 DEFAULT_CHARSET = 'UTF-8'
 
 # ASCII patterns, bounded: no surprises from int()/float() (non-ASCII digits, "_", signs, "inf", "nan").
-_ID = re.compile(r'[A-Za-z0-9_-]{1,%d}\Z' % MAX_ID_LENGTH)
 _CODE = re.compile(r'[0-9]{1,9}\Z')
 # Milliseconds since the epoch, perhaps with a fraction; 15 digits already go past what a datetime holds.
 _MILLISECONDS = re.compile(r'[0-9]{1,15}(\.[0-9]{1,6})?\Z')
@@ -87,7 +86,7 @@ class Fields:
         :raises UnreadableRequest: as :meth:`text`, missing when `required`, or not such an id
         """
         value = self.required(name) if required else self.text(name)
-        if value is not None and not _ID.match(value):
+        if value is not None and not ids.is_message_id(value):
             self.fail('{} is not an id (up to {} letters, digits, - and _): {}'.format(
                 field_label(name), MAX_ID_LENGTH, quote(value)))
         return value

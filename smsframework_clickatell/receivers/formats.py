@@ -19,6 +19,10 @@ from xml.etree.ElementTree import ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as parse_xml_safely
 
+#: The longest query string read, in bytes: as long as the longest body (Clickatell's pushes take well
+#: under 2 KiB); servers have their own bounds (gunicorn's request line is 4 KiB), some far higher.
+MAX_QUERY_SIZE = 64 * 1024
+
 #: Form fields that may carry a whole XML document (Clickatell's "XML GET" and "XML POST").
 DOCUMENT_FIELDS = ('data', 'xml')
 
@@ -26,6 +30,8 @@ DOCUMENT_FIELDS = ('data', 'xml')
 JSON_TYPES = frozenset(('application/json', 'text/json'))
 XML_TYPES = frozenset(('application/xml', 'text/xml'))
 
+# Each runs in linear time (the first two read the whole query string or body): a look-ahead of two
+# characters at each "%"; one quantifier over white space, tried at the start only; a bounded repeat.
 # A "%" not followed by two hex digits: urllib would keep it literally; we refuse it.
 _MALFORMED_ESCAPE = re.compile(rb'%(?![0-9A-Fa-f]{2})')
 # A percent-encoded document: "<" itself or its escape, after optional white space.
@@ -70,8 +76,10 @@ def request_fields(method, query, mimetype, body, *, other_json_values='refuse')
     :param bytes body: the whole body
     :param str other_json_values: as :func:`parse_json`'s `other_values`
     :rtype: dict
-    :raises UnreadableRequest: a part cannot be read
+    :raises UnreadableRequest: a part cannot be read, or the query string is over :data:`MAX_QUERY_SIZE`
     """
+    if len(query) > MAX_QUERY_SIZE:
+        raise UnreadableRequest('the query string is longer than {} bytes'.format(MAX_QUERY_SIZE))
     fields = dict(form_or_document(query, 'the query string'))
     if method == 'POST':
         fields.update(body_fields(mimetype, body, other_json_values=other_json_values))

@@ -1,9 +1,9 @@
 """What the fields of a push mean: an incoming message (MO) or a delivery report.
 
-The fields come from :func:`~smsframework_clickatell.receiver_formats.request_fields`: ``bytes`` for
+The fields come from :func:`~smsframework_clickatell.receivers.formats.request_fields`: ``bytes`` for
 percent-encoded values (their raw bytes), ``str`` for values a document parser already decoded. Every
-value is checked before the hook sees it; what cannot be read raises
-:class:`~smsframework_clickatell.receiver_formats.UnreadableRequest` with a one-line reason.
+value is checked, by the rules of :mod:`.rules`, before the hook sees it; what cannot be read raises
+:class:`~smsframework_clickatell.receivers.formats.UnreadableRequest` with a one-line reason.
 """
 import codecs
 import re
@@ -12,9 +12,11 @@ from datetime import datetime, timedelta, timezone
 from smsframework import IncomingMessage
 
 from .. import clock
-from ..phone import is_phone_number
 from ..status import ClickatellMessageStatus
 from .formats import UnreadableRequest, quote, shown
+# The field helpers lived here before rules.py: still importable from here.
+from .rules import (MAX_NAME_LENGTH, MAX_TIMESTAMP_LENGTH, MAX_UDH_LENGTH, decimal, message_id,  # noqa: F401
+                    phone_number, required_text, text_field, valid_text, whole_number)
 
 #: Clickatell writes MO timestamps in GMT+2, all year round.
 MO_TIMESTAMP_OFFSET = timedelta(hours=2)
@@ -29,10 +31,10 @@ CHARSET_ALIASES = {'ucs-2': 'utf-16-be', 'ucs2': 'utf-16-be', 'ucs-2be': 'utf-16
 #: Python codecs that are not character sets: they would rewrite the text (``\\u0041`` → ``A``) or fail.
 NOT_CHARSETS = frozenset(('unicode-escape', 'raw-unicode-escape', 'idna', 'punycode', 'undefined'))
 
-# Checked with ASCII patterns: int(), float() and strptime() also take non-ASCII digits ("٤"),
-# underscores ("1_0"), signs, "inf" and "nan", none of which Clickatell sends.
-_STATUS_CODE = re.compile(r'[0-9]{1,9}\Z')
-_DECIMAL = re.compile(r'[0-9]+(\.[0-9]+)?\Z')
+#: The most digits of a status code.
+STATUS_CODE_DIGITS = 9
+
+# ASCII, fixed length: strptime() also takes non-ASCII digits ("٤") and single-digit fields.
 _MO_TIMESTAMP = re.compile(r'[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\Z')
 
 
@@ -43,19 +45,19 @@ def parse_incoming_message(fields):
 
     :raises UnreadableRequest: a required field is missing or a field cannot be read
     """
-    charset = text_field(fields, 'charset') or DEFAULT_CHARSET
+    charset = text_field(fields, 'charset', MAX_NAME_LENGTH) or DEFAULT_CHARSET
     meta = {
-        'api_id': text_field(fields, 'api_id'),
+        'api_id': text_field(fields, 'api_id', MAX_NAME_LENGTH),
         'charset': charset,
-        'udh': text_field(fields, 'udh') or '',
+        'udh': text_field(fields, 'udh', MAX_UDH_LENGTH) or '',
     }
-    network = text_field(fields, 'network')
+    network = text_field(fields, 'network', MAX_NAME_LENGTH)
     if network:
         meta['network'] = network
     return IncomingMessage(
         src=phone_number(fields, 'from', required=True),
         body=message_text(fields, charset),
-        msgid=text_field(fields, 'moMsgId') or None,
+        msgid=message_id(fields, 'moMsgId'),
         dst=phone_number(fields, 'to'),
         rtime=mo_timestamp(fields),
         meta=meta,
@@ -65,18 +67,19 @@ def parse_incoming_message(fields):
 def message_text(fields, charset):
     """The text of an MO: its raw bytes decoded with `charset`, or as a document gave it.
 
-    :raises UnreadableRequest: no text, an unknown charset, or bytes that are not valid in it
+    :raises UnreadableRequest: no text, an unknown charset, bytes that are not valid in it, or text
+        that cannot be written as UTF-8 (a lone surrogate, which UTF-7 can encode)
     """
     if 'text' not in fields:
         raise UnreadableRequest('missing field text')
     codec = charset_codec(charset)
     text = fields['text']
-    if isinstance(text, str):
-        return text  # a document's parser decoded it already: decoding again would garble it
-    try:
-        return text.decode(codec)
-    except UnicodeError:
-        raise UnreadableRequest('field text is not valid {}'.format(shown(charset))) from None
+    if isinstance(text, bytes):  # a document's parser decoded its text already: decoding again would garble it
+        try:
+            text = text.decode(codec)
+        except UnicodeError:
+            raise UnreadableRequest('field text is not valid {}'.format(shown(charset))) from None
+    return valid_text(text, 'text')
 
 
 def charset_codec(charset):
@@ -113,7 +116,7 @@ def mo_timestamp(fields):
 
     :raises UnreadableRequest: not ``YYYY-MM-DD HH:MM:SS``, or no such date
     """
-    value = text_field(fields, 'timestamp')
+    value = text_field(fields, 'timestamp', MAX_TIMESTAMP_LENGTH)
     if not value:
         return clock.utcnow()
     stripped = value.strip()
@@ -133,41 +136,25 @@ def parse_status(fields):
 
     :raises UnreadableRequest: a required field is missing or a field cannot be read
     """
-    msgid = required_text(fields, 'apiMsgId', 'moMsgId')
+    msgid = message_id(fields, 'apiMsgId', 'moMsgId', required=True)
     code = status_code(fields)
     meta = {
         'status': code,
-        'api_id': text_field(fields, 'api_id'),
+        'api_id': text_field(fields, 'api_id', MAX_NAME_LENGTH),
         'charge': decimal(fields, 'charge'),
     }
-    cli_msg_id = text_field(fields, 'cliMsgId')
+    cli_msg_id = message_id(fields, 'cliMsgId')
     if cli_msg_id:
         meta['cliMsgId'] = cli_msg_id
     return ClickatellMessageStatus.from_code(code, msgid=msgid, rtime=status_timestamp(fields), meta=meta)
 
 
 def status_code(fields):
-    """The ``status`` field: a whole number of up to 9 digits (``004`` is 4).
+    """The ``status`` field: a whole number of up to :data:`STATUS_CODE_DIGITS` digits (``004`` is 4).
 
     :raises UnreadableRequest: missing, or not such a number
     """
-    value = required_text(fields, 'status').strip()
-    if not _STATUS_CODE.match(value):
-        raise UnreadableRequest('field status is not a number: {}'.format(quote(value)))
-    return int(value)
-
-
-def decimal(fields, name):
-    """A field holding a non-negative decimal number (``0.300000``), as a float; None when absent.
-
-    :raises UnreadableRequest: not such a number
-    """
-    value = (text_field(fields, name) or '').strip()
-    if not value:
-        return None
-    if not _DECIMAL.match(value):
-        raise UnreadableRequest('field {} is not a number: {}'.format(name, quote(value)))
-    return float(value)
+    return whole_number(fields, 'status', STATUS_CODE_DIGITS)
 
 
 def status_timestamp(fields):
@@ -183,44 +170,3 @@ def status_timestamp(fields):
     except (OverflowError, OSError, ValueError):
         raise UnreadableRequest('field timestamp is not a UNIX time: {}'.format(
             quote(text_field(fields, 'timestamp')))) from None
-
-
-# Fields
-
-def text_field(fields, name):
-    """A field that is plain text, or None when absent: raw bytes must be UTF-8 (ASCII in practice).
-
-    :raises UnreadableRequest: the bytes are not UTF-8
-    """
-    value = fields.get(name)
-    if not isinstance(value, bytes):
-        return value
-    try:
-        return value.decode('utf-8')
-    except UnicodeDecodeError:
-        raise UnreadableRequest('field {} is not valid UTF-8'.format(name)) from None
-
-
-def required_text(fields, *names):
-    """The first of `names` present and not empty, as text.
-
-    :raises UnreadableRequest: none is, or it is not UTF-8
-    """
-    for name in names:
-        value = text_field(fields, name)
-        if value:
-            return value
-    raise UnreadableRequest('missing field {}'.format(' or '.join(names)))
-
-
-def phone_number(fields, name, required=False):
-    """A field holding a phone number (smsframework keeps its digits), or None when absent or empty.
-
-    :raises UnreadableRequest: it is required and missing, or it is not a phone number
-    """
-    value = required_text(fields, name) if required else text_field(fields, name)
-    if not value:
-        return None
-    if not is_phone_number(value):
-        raise UnreadableRequest('field {} is not a phone number: {}'.format(name, quote(value)))
-    return value

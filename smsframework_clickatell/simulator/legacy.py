@@ -28,6 +28,7 @@ MO_TIMEZONE = timezone(timedelta(hours=2))
 _TEXTS = {row[0]: row[1] for row in ERROR_CODES}
 _CLIENT_ID = re.compile(r'[A-Za-z0-9]{1,32}\Z')
 _WHOLE = re.compile(r'[0-9]{1,9}\Z')
+_HEX = re.compile(r'[0-9A-Fa-f]*\Z')
 
 
 class Refusal(Exception):
@@ -173,7 +174,7 @@ def _text(fields):
     raw = fields.get('text', '')
     unicode = fields.get('unicode', '0').strip() == '1'
     if unicode:
-        if len(raw) % 4 or not re.fullmatch(r'[0-9A-Fa-f]*', raw):
+        if len(raw) % 4 or not _HEX.match(raw):
             raise Refusal(116)
         try:
             raw = bytes.fromhex(raw).decode('utf-16-be')

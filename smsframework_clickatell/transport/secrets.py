@@ -6,6 +6,7 @@ is held only in types whose ``repr()`` hides it: :class:`Secret`, :class:`Hidden
 :class:`HiddenStr`. :class:`Masker` removes credentials from answers as they arrive (a server that
 echoes the request), so that no text the package holds or quotes has them.
 """
+import json
 import re
 from typing import Iterable
 from urllib.parse import quote, quote_plus
@@ -52,9 +53,9 @@ class HiddenStr(str):
 
 
 class Masker:
-    """Replaces credentials in texts and answers by ``<hidden>``: each as it is and URL-encoded (UTF-8 and
-    ISO-8859-1), where it stands as a whole token (not next to a letter or digit, so that a credential
-    that happens to be part of a message id leaves the id intact).
+    """Replaces credentials in texts and answers by ``<hidden>``: each as it is, URL-encoded (UTF-8 and
+    ISO-8859-1) and escaped as in a JSON string, where it stands as a whole token (not next to a letter or
+    digit, so that a credential that happens to be part of a message id leaves the id intact).
 
     :param secrets: the credentials
     """
@@ -65,7 +66,7 @@ class Masker:
             value = secret.value
             if not value:
                 continue
-            forms.update((value, quote(value, safe=''), quote_plus(value, safe='')))
+            forms.update((value, quote(value, safe=''), quote_plus(value, safe=''), json.dumps(value)[1:-1]))
             try:
                 forms.update((quote(value, safe='', encoding='iso-8859-1'),
                               quote_plus(value, safe='', encoding='iso-8859-1')))
