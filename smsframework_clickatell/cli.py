@@ -13,7 +13,6 @@ printed: not in output, not in errors, not in ``--help``.
 import argparse
 import logging
 import os
-import re
 import signal
 import sys
 import threading
@@ -23,6 +22,7 @@ from smsframework import (Gateway, MessageAccepted, MessageDelivered, MessageErr
                           OutgoingMessage, exc)
 
 from .phone import is_phone_number
+from .transport.secrets import Masker, Secret
 
 PROG = 'smsframework-clickatell'
 
@@ -77,16 +77,14 @@ class Console:
     def __init__(self, out=None, err=None, secrets=()):
         self.out = out or sys.stdout
         self.err = err or sys.stderr
-        self.secrets = [s for s in secrets if s]
+        # The provider keeps secrets out of its errors already; this is the last guard before a terminal,
+        # with the provider's own masker (each secret also URL-encoded or JSON-escaped, as a whole token:
+        # a short test key such as 'k' does not garble every word that holds the letter).
+        self._masker = Masker(Secret(value) for value in secrets if value)
         self._lock = threading.Lock()
 
     def scrub(self, text):
-        # The provider keeps secrets out of its errors already; this is the last guard before a terminal.
-        # Only where the secret stands apart (not inside a word), so that a short test key such as 'k'
-        # does not garble every word that holds the letter.
-        for secret in self.secrets:
-            text = re.sub(r'(?<![A-Za-z0-9]){}(?![A-Za-z0-9])'.format(re.escape(secret)), '***', text)
-        return text
+        return self._masker.text(text)
 
     def say(self, line=''):
         self._write(self.out, line)
