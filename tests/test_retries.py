@@ -6,7 +6,7 @@ import sys
 
 import pytest
 from smsframework import OutgoingMessage, exc
-from urllib3.util.retry import Retry
+from urllib3.util.retry import RequestHistory, Retry
 
 from smsframework_clickatell import error
 from smsframework_clickatell.transport.retries import retry_policies
@@ -174,6 +174,15 @@ def test_default_policies():
     assert (write.total, write.connect, write.read, write.status, write.other) == (3, 3, False, 0, 0)
     assert 'POST' not in write.allowed_methods and not write.status_forcelist
     assert not write.respect_retry_after_header
+
+
+@pytest.mark.parametrize('count', [3, 8])
+def test_backoff_doubles_up_to_five_seconds(count):
+    """0 s, 1 s, 2 s, 4 s, then 5 s at most (README), on urllib3 1.26 as on 2: 1.26's own cap is 120 s."""
+    failed = RequestHistory('POST', '/http/getbalance', None, 503, None)
+    for policy in retry_policies(count):
+        waits = [policy.new(history=(failed,) * n).get_backoff_time() for n in range(1, count + 1)]
+        assert waits == [0, 1, 2, 4, 5, 5, 5, 5][:count]
 
 
 def test_a_given_retry_keeps_its_connect_count_for_writes():

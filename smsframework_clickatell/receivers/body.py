@@ -7,10 +7,13 @@ refuses all of these instead.
 """
 import re
 
-from flask import request
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
-from werkzeug.http import parse_set_header
-from werkzeug.wsgi import LimitedStream
+from .._optional import extra_imports
+
+with extra_imports():
+    from flask import request
+    from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+    from werkzeug.http import parse_set_header
+    from werkzeug.wsgi import LimitedStream
 
 from .formats import UnreadableRequest
 

@@ -16,8 +16,11 @@ import re
 from urllib.parse import unquote_to_bytes
 from xml.etree.ElementTree import ParseError
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring as parse_xml_safely
+from .._optional import extra_imports
+
+with extra_imports():
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import fromstring as parse_xml_safely
 
 #: The longest query string read, in bytes: as long as the longest body (Clickatell's pushes take well
 #: under 2 KiB); servers have their own bounds (gunicorn's request line is 4 KiB), some far higher.
