@@ -324,3 +324,15 @@ def test_demo_fails_in_time_when_a_report_does_not_arrive_and_stops_everything()
     left = [t.name for t in threading.enumerate() if t not in before and t.is_alive()
             and t.name in ('demo-application', 'clickatell-simulator', 'clickatell-simulator-pusher')]
     assert left == []
+
+
+def test_demo_without_flask_says_what_to_install():
+    # A fresh interpreter where Flask cannot be imported, as without the receiver extra.
+    script = ("import sys; sys.modules['flask'] = None\n"
+              "from smsframework_clickatell.cli import main\n"
+              "sys.exit(main(['demo']))\n")
+    process = subprocess.run([sys.executable, '-c', script], cwd=ROOT, capture_output=True, text=True,
+                             timeout=PROCESS_TIMEOUT)
+    assert (process.returncode, process.stdout) == (EXIT_FAILED, '')
+    assert one_error_line(process.stderr) == (
+        "smsframework-clickatell: error: the demo needs Flask: pip install 'smsframework-clickatell[receiver]'")
