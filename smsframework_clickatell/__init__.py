@@ -1,9 +1,9 @@
 """Clickatell provider for smsframework.
 
-Receivers need Flask (``pip install smsframework-clickatell[receiver]``); importing this package
-does not import it. The public names are imported on first use: the package is also the parent of
-the pytest plugin (``smsframework_clickatell.simulator.pytest_plugin``), which every pytest run of
-every project that installs it loads, so importing the package itself must cost nothing.
+Receivers need Flask and defusedxml (``pip install 'smsframework-clickatell[receiver]'``); importing
+this package does not import them. The public names are imported on first use: the package is also
+the parent of the pytest plugin (``smsframework_clickatell.simulator.pytest_plugin``), which every
+pytest run of every project that installs it loads, so importing the package itself must cost nothing.
 """
 import importlib
 from typing import TYPE_CHECKING, List

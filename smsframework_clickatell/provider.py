@@ -251,7 +251,8 @@ class ClickatellProvider(IProvider):
     def make_receiver_blueprint(self):
         """A new Flask Blueprint with this provider's receivers, ``/im`` and ``/status``.
 
-        Needs Flask: ``pip install smsframework-clickatell[receiver]``.
+        Needs the ``receiver`` extra (Flask, defusedxml), or an ImportError says so:
+        ``pip install 'smsframework-clickatell[receiver]'``.
         """
         from .receivers import make_receiver_blueprint  # Flask is optional: import it only here
         return make_receiver_blueprint(self)

@@ -1,3 +1,5 @@
+import socket
+
 import pytest
 import responses
 from flask import Flask
@@ -30,6 +32,13 @@ def make_provider(url, gateway=None, **options):
     """A provider for a loopback server; a short time-out unless `options` say otherwise."""
     options.setdefault('timeout', 2)
     return ClickatellProvider(gateway or Gateway(), 'clickatell', api_url=url, **CREDENTIALS, **options)
+
+
+def closed_port_url():
+    """The URL of a loopback port nothing listens on: connecting is refused at once."""
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return 'http://127.0.0.1:{}'.format(s.getsockname()[1])
 
 
 def fast_retries(count):

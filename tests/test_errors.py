@@ -13,7 +13,7 @@ from smsframework import OutgoingMessage, exc
 from smsframework_clickatell import ClickatellProvider, error
 from smsframework_clickatell.error import ERROR_CODES, ClickatellProviderError
 
-from .conftest import API_URL, CREDENTIALS
+from .conftest import API_URL, CREDENTIALS, closed_port_url
 
 SENDMSG = API_URL + '/http/sendmsg'
 PASSWORD = CREDENTIALS['password']
@@ -91,14 +91,9 @@ def test_invalid_answers_are_errors_under_python_O(tmp_path):
     assert result.stdout.strip() == '1 ClickatellResponseError', result.stderr
 
 
-def _closed_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
 
 def test_connection_refused_is_a_connection_error(gateway):
-    provider = ClickatellProvider(gateway, 'c', api_url='http://127.0.0.1:{}'.format(_closed_port()),
+    provider = ClickatellProvider(gateway, 'c', api_url=closed_port_url(),
                                   timeout=2, retries=0, **CREDENTIALS)
     with pytest.raises(exc.ConnectionError) as caught:
         provider.send(OutgoingMessage('1', 'Hi'))

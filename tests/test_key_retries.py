@@ -1,7 +1,6 @@
 """Retries of the key-based APIs, counted at a loopback server: a send is tried again only when the
 connection could not be made (so it never reached Clickatell); a read also after a dropped connection, a
 time-out, HTTP 429 / 5xx, and an internal error or rate limit its body names."""
-import socket
 
 import pytest
 import urllib3.util.connection
@@ -9,7 +8,7 @@ from smsframework import OutgoingMessage
 
 from smsframework_clickatell import error
 
-from .conftest import fast_retries
+from .conftest import closed_port_url, fast_retries
 from .jsonloopback import JsonLoopbackServer, reply, sequence
 from .keyapi import key_provider
 from .loopback import DROP, HANG
@@ -52,11 +51,6 @@ def connections(monkeypatch):
     monkeypatch.setattr(urllib3.util.connection, 'create_connection', Attempts.create_connection)
     return Attempts
 
-
-def closed_port_url():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return 'http://127.0.0.1:{}'.format(s.getsockname()[1])
 
 
 def send(api, url, **options):

@@ -6,12 +6,12 @@ import sys
 
 import pytest
 from smsframework import OutgoingMessage, exc
-from urllib3.util.retry import Retry
+from urllib3.util.retry import RequestHistory, Retry
 
 from smsframework_clickatell import error
 from smsframework_clickatell.transport.retries import retry_policies
 
-from .conftest import CREDENTIALS, fast_retries, make_provider
+from .conftest import CREDENTIALS, closed_port_url, fast_retries, make_provider
 from .loopback import DROP, HANG, answer, sequence
 
 UNAVAILABLE = answer('<html>busy</html>', status=503)
@@ -21,81 +21,58 @@ def urllib3_retries(caplog):
     return [r for r in caplog.records if r.name.startswith('urllib3') and 'Retrying' in r.getMessage()]
 
 
-def _closed_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
+# Read-only commands: tried again after any transient failure, within the retries.
+
+INTERNAL = answer('ERR: 901, Internal error (please retry)')
+balance = lambda provider: provider.get_balance()  # noqa: E731
+
+#: failure → (the server's replies in turn, provider options, the call, what it returns, requests made)
+READ_RETRIES = {
+    'HTTP 503 twice': ((UNAVAILABLE, UNAVAILABLE, answer('Credit: 7.5')), dict(retries=fast_retries(3)),
+                       balance, 7.5, 3),
+    'a dropped connection': ((DROP, answer('Credit: 1')), dict(retries=1), balance, 1.0, 2),
+    'a read time-out': ((HANG, answer('Credit: 2')), dict(retries=1, timeout=(2, 0.3)), balance, 2.0, 2),
+    'ERR 901 twice': ((INTERNAL, INTERNAL, answer('Credit: 3')), dict(retries=fast_retries(3)), balance, 3.0, 3),
+    'HTTP 503 on querymsg': ((UNAVAILABLE,), dict(retries=1), lambda p: p.query_status('abc123').status_code, 4, 2),
+    'HTTP 503 on api_request, whatever the spelling': (
+        (UNAVAILABLE, answer('Credit: 4')), dict(retries=1), lambda p: p.api_request('http/GetBalance'),
+        'Credit: 4', 2),
+    # urllib3's default allowed methods lack POST, and every command is a POST: it is added.
+    'HTTP 503 twice, under a urllib3 Retry without POST': (
+        (UNAVAILABLE, UNAVAILABLE, answer('Credit: 5')),
+        dict(retries=Retry(total=2, status_forcelist=[503], backoff_factor=0)), balance, 5.0, 3),
+}
 
 
-# Read-only commands
-
-def test_getbalance_is_retried_after_503s(loopback):
-    server = loopback(sequence(UNAVAILABLE, UNAVAILABLE, answer('Credit: 7.5')))
-    assert make_provider(server.url, retries=fast_retries(3)).get_balance() == 7.5
-    assert server.count('getbalance') == 3
-
-
-def test_getbalance_gives_up_after_the_retries_with_the_last_http_error(loopback):
-    server = loopback(sequence(then=lambda request: UNAVAILABLE))
-    with pytest.raises(error.ClickatellHTTPServerError) as caught:
-        make_provider(server.url, retries=fast_retries(2)).get_balance()
-    assert caught.value.status_code == 503
-    assert server.count('getbalance') == 3
+@pytest.mark.parametrize('failure', list(READ_RETRIES))
+def test_a_read_only_call_is_retried_after(loopback, failure):
+    replies, options, call, expected, requests_made = READ_RETRIES[failure]
+    server = loopback(sequence(*replies))
+    assert call(make_provider(server.url, **options)) == expected
+    assert len(server.requests) == requests_made
 
 
-def test_getbalance_is_retried_after_a_dropped_connection(loopback):
-    server = loopback(sequence(DROP, answer('Credit: 1')))
-    assert make_provider(server.url, retries=1).get_balance() == 1.0
-    assert server.count('getbalance') == 2
+#: failure → (the reply every time, provider options, the error raised, requests made)
+READ_GIVE_UPS = {
+    'HTTP 503, with the last HTTP error': (UNAVAILABLE, dict(retries=fast_retries(2)),
+                                           error.ClickatellHTTPServerError, 3),
+    'ERR 901, as E901': (INTERNAL, dict(retries=fast_retries(2)), error.E901, 3),
+    'anything, with retries=0 at once': (UNAVAILABLE, dict(retries=0), error.ClickatellHTTPServerError, 1),
+}
 
 
-def test_getbalance_is_retried_after_a_read_timeout(loopback):
-    server = loopback(sequence(HANG, answer('Credit: 2')))
-    assert make_provider(server.url, retries=1, timeout=(2, 0.3)).get_balance() == 2.0
-    assert server.count('getbalance') == 2
-
-
-def test_getbalance_is_retried_after_err_901(loopback):
-    internal = answer('ERR: 901, Internal error (please retry)')
-    server = loopback(sequence(internal, internal, answer('Credit: 3')))
-    assert make_provider(server.url, retries=fast_retries(3)).get_balance() == 3.0
-    assert server.count('getbalance') == 3
-
-
-def test_err_901_retries_are_bounded_and_raise_e901(loopback, caplog):
-    server = loopback(sequence(then=lambda request: answer('ERR: 901, Internal error (please retry)')))
-    with pytest.raises(error.E901):
-        make_provider(server.url, retries=fast_retries(2)).get_balance()
-    assert server.count('getbalance') == 3
+@pytest.mark.parametrize('failure', list(READ_GIVE_UPS))
+def test_a_read_only_call_gives_up_after_its_retries_on(loopback, caplog, failure):
+    reply, options, raised, requests_made = READ_GIVE_UPS[failure]
+    server = loopback(sequence(then=lambda request: reply))
+    with pytest.raises(raised):
+        make_provider(server.url, **options).get_balance()
+    assert server.count('getbalance') == requests_made
     assert CREDENTIALS['password'] not in caplog.text
 
 
-def test_querymsg_is_retried(loopback):
-    server = loopback(sequence(UNAVAILABLE))
-    status = make_provider(server.url, retries=1).query_status('abc123')
-    assert status.status_code == 4 and server.count('querymsg') == 2
-
-
-def test_api_request_retries_read_only_commands_whatever_their_spelling(loopback):
-    server = loopback(sequence(UNAVAILABLE, then=lambda request: answer('Credit: 4')))
-    assert make_provider(server.url, retries=1).api_request('http/GetBalance') == 'Credit: 4'
-    assert len(server.requests) == 2
-
-
-def test_no_retries_with_retries_0(loopback):
-    server = loopback(sequence(then=lambda request: UNAVAILABLE))
-    with pytest.raises(error.ClickatellHTTPServerError):
-        make_provider(server.url, retries=0).get_balance()
-    assert server.count('getbalance') == 1
-
-
-def test_a_urllib3_retry_is_used_with_post_allowed(loopback):
-    """urllib3's default allowed methods lack POST, and every command is a POST."""
-    server = loopback(sequence(UNAVAILABLE, UNAVAILABLE, answer('Credit: 5')))
-    retry = Retry(total=2, status_forcelist=[503], backoff_factor=0)
-    assert 'POST' not in retry.allowed_methods
-    assert make_provider(server.url, retries=retry).get_balance() == 5.0
-    assert server.count('getbalance') == 3
+def test_a_urllib3_retry_without_post_is_as_urllib3_makes_it():
+    assert 'POST' not in Retry(total=2).allowed_methods  # so the table's last case is meaningful
 
 
 # Writes: never sent twice
@@ -146,7 +123,7 @@ def test_bulk_sendmsg_whose_connection_drops_is_not_retried(loopback):
 
 def test_sendmsg_is_retried_when_the_connection_is_refused(caplog):
     caplog.set_level(logging.WARNING, logger='urllib3')
-    provider = make_provider('http://127.0.0.1:{}'.format(_closed_port()), retries=fast_retries(2))
+    provider = make_provider(closed_port_url(), retries=fast_retries(2))
     with pytest.raises(error.ClickatellConnectionError) as caught:
         provider.send(OutgoingMessage('27999000001', 'Hi'))
     assert len(urllib3_retries(caplog)) == 2
@@ -179,7 +156,7 @@ def test_sendmsg_is_retried_when_the_connection_times_out(caplog):
 
 def test_a_refused_connection_is_retried_with_the_default_policy(caplog):
     caplog.set_level(logging.WARNING, logger='urllib3')
-    provider = make_provider('http://127.0.0.1:{}'.format(_closed_port()), retries=1)
+    provider = make_provider(closed_port_url(), retries=1)
     with pytest.raises(error.ClickatellConnectionError):
         provider.get_balance()
     assert len(urllib3_retries(caplog)) == 1
@@ -197,6 +174,15 @@ def test_default_policies():
     assert (write.total, write.connect, write.read, write.status, write.other) == (3, 3, False, 0, 0)
     assert 'POST' not in write.allowed_methods and not write.status_forcelist
     assert not write.respect_retry_after_header
+
+
+@pytest.mark.parametrize('count', [3, 8])
+def test_backoff_doubles_up_to_five_seconds(count):
+    """0 s, 1 s, 2 s, 4 s, then 5 s at most (README), on urllib3 1.26 as on 2: 1.26's own cap is 120 s."""
+    failed = RequestHistory('POST', '/http/getbalance', None, 503, None)
+    for policy in retry_policies(count):
+        waits = [policy.new(history=(failed,) * n).get_backoff_time() for n in range(1, count + 1)]
+        assert waits == [0, 1, 2, 4, 5, 5, 5, 5][:count]
 
 
 def test_a_given_retry_keeps_its_connect_count_for_writes():

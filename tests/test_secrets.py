@@ -1,7 +1,6 @@
 """No credential in any exception the package raises, in its chain, or in the frame locals of its traceback
 (what error trackers record), whatever the failure. Against loopback servers."""
 import os
-import socket
 import traceback
 from urllib.parse import quote, quote_plus, urlencode
 
@@ -11,6 +10,7 @@ from smsframework import Gateway, OutgoingMessage
 from smsframework_clickatell import ClickatellProvider
 from smsframework_clickatell.error import ClickatellParameterError
 
+from .conftest import closed_port_url
 from .loopback import DROP, HANG, answer
 
 # Characters that form-encoding changes, so that the encoded form is hunted too.
@@ -45,11 +45,6 @@ def everything_about(error):
         error = error.__cause__ or error.__context__
     return '\n'.join(texts)
 
-
-def closed_port_url():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return 'http://127.0.0.1:{}'.format(s.getsockname()[1])
 
 
 def echo(request):

@@ -13,8 +13,10 @@ from smsframework_clickatell import ClickatellProvider
 def test_the_plugin_is_registered_for_pytest():
     group = entry_points()
     plugins = group.select(group='pytest11') if hasattr(group, 'select') else group.get('pytest11', ())
-    [plugin] = [p for p in plugins if p.name == 'clickatell']
-    assert plugin.value == 'smsframework_clickatell.simulator.pytest_plugin'
+    # A set: Python 3.9 lists a distribution once per sys.path entry holding its metadata, and after
+    # `pip install -e .` the checkout (on sys.path in a pytest run) holds an .egg-info as well.
+    values = {p.value for p in plugins if p.name == 'clickatell'}
+    assert values == {'smsframework_clickatell.simulator.pytest_plugin'}
 
 
 def test_the_fixture_serves_every_api(clickatell_simulator):

@@ -18,8 +18,12 @@ No hook ever sees a request that did not get through every check, nor a truncate
 import logging
 from typing import TYPE_CHECKING, Callable, Dict, Mapping, NamedTuple, Optional, Tuple, Union
 
-from flask import Blueprint, request
 from smsframework import IncomingMessage, MessageStatus
+
+from .._optional import extra_imports
+
+with extra_imports():
+    from flask import Blueprint, request
 
 from . import legacy, one, platform
 from .body import BodyTooLarge, read_body

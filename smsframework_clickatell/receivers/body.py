@@ -8,10 +8,13 @@ refuses all of these instead.
 import re
 from typing import IO, List, Optional, Union, cast
 
-from flask import request
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
-from werkzeug.http import parse_set_header
-from werkzeug.wsgi import LimitedStream
+from .._optional import extra_imports
+
+with extra_imports():
+    from flask import request
+    from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+    from werkzeug.http import parse_set_header
+    from werkzeug.wsgi import LimitedStream
 
 from .formats import UnreadableRequest
 

@@ -17,9 +17,13 @@ from typing import Dict, List, Literal, Mapping, NoReturn, Optional, Set, Tuple,
 from urllib.parse import unquote_to_bytes
 from xml.etree.ElementTree import Element, ParseError
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring as parse_xml_safely
 from smsframework import IncomingMessage, MessageStatus
+
+from .._optional import extra_imports
+
+with extra_imports():
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import fromstring as parse_xml_safely
 
 #: A field's value: its raw bytes when it came percent-encoded (query string, form), its text when a
 #: document's parser decoded it (XML, JSON).

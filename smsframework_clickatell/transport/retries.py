@@ -15,7 +15,6 @@ urllib3 retries inside the connection pool, with its backoff. ``ERR: 901`` ("int
 is an HTTP 200 answer urllib3 cannot see, so the client retries it itself for read-only commands, charged
 to the same ``read_only`` policy (see :meth:`ClickatellHttpApi.request`).
 """
-import inspect
 from collections import namedtuple
 
 from urllib3.util.retry import Retry
@@ -25,9 +24,18 @@ from .. import const
 #: The two policies a client uses.
 RetryPolicies = namedtuple('RetryPolicies', 'read_only write')
 
-# urllib3 2 takes backoff_max as an argument; 1.26 has a fixed class attribute (120 s) instead, which
-# the default policy's three short backoffs never reach.
-_HAS_BACKOFF_MAX = 'backoff_max' in inspect.signature(Retry.__init__).parameters
+
+class _CappedBackoffRetry(Retry):
+    """A Retry that never waits more than :data:`~smsframework_clickatell.const.RETRY_BACKOFF_MAX`.
+
+    urllib3 2 takes a ``backoff_max`` argument, but 1.26 (still supported) has none and caps its
+    backoff at 120 s: `retries=8` would wait 64 s before the last attempt. Bounding the computation
+    itself caps both the same way. :meth:`Retry.new` keeps the class, so the policies derived from
+    one stay capped.
+    """
+
+    def get_backoff_time(self):
+        return min(super().get_backoff_time(), const.RETRY_BACKOFF_MAX)
 
 
 def retry_policies(retries=const.DEFAULT_RETRIES):
@@ -76,7 +84,7 @@ def retry_policies(retries=const.DEFAULT_RETRIES):
 
 
 def _default_retry(count):
-    kwargs = dict(
+    return _CappedBackoffRetry(
         total=count,
         connect=count,
         read=count,
@@ -87,9 +95,6 @@ def _default_retry(count):
         # Clickatell sends no Retry-After; one from a proxy in between could stall a sender for hours.
         respect_retry_after_header=False,
     )
-    if _HAS_BACKOFF_MAX:
-        kwargs['backoff_max'] = const.RETRY_BACKOFF_MAX
-    return Retry(**kwargs)
 
 
 def _with_post(methods):
