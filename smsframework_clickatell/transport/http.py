@@ -13,7 +13,7 @@ import os
 from typing import Iterable, Mapping, NamedTuple, Optional, Tuple, Union
 
 import requests
-from urllib3.exceptions import MaxRetryError, TimeoutError as Urllib3Timeout
+from urllib3.exceptions import MaxRetryError, NewConnectionError, TimeoutError as Urllib3Timeout
 
 from .. import const
 from ..error import ClickatellAnswerTooLarge, ClickatellConnectionError, ClickatellTimeout
@@ -177,8 +177,10 @@ def _is_timeout(error: BaseException) -> bool:
     if isinstance(error, requests.Timeout):
         return True
     # Retries used up on time-outs: requests wraps urllib3's MaxRetryError in a ConnectionError.
+    # urllib3 makes a refused connection (NewConnectionError) a kind of ConnectTimeoutError: it is not one.
     reason = error.args[0] if error.args else None
-    return isinstance(reason, MaxRetryError) and isinstance(reason.reason, Urllib3Timeout)
+    return (isinstance(reason, MaxRetryError) and isinstance(reason.reason, Urllib3Timeout)
+            and not isinstance(reason.reason, NewConnectionError))
 
 
 def _too_large(what: str, limit: int) -> str:
