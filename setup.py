@@ -71,6 +71,8 @@ setup(
     },
     keywords=['sms', 'clickatell', 'smsframework', 'send', 'receive', 'delivery report', 'flask'],
     packages=find_packages(exclude=('tests', 'tests.*', 'benchmarks')),
+    # PEP 561: the package is typed.
+    package_data={'smsframework_clickatell': ['py.typed']},
     python_requires='>=3.9',
     install_requires=INSTALL_REQUIRES,
     extras_require={
@@ -80,6 +82,8 @@ setup(
         'test': TEST_REQUIRES,
     },
     entry_points={
+        # The command line, also run as `python -m smsframework_clickatell`.
+        'console_scripts': ['smsframework-clickatell = smsframework_clickatell.cli:main'],
         # The clickatell_simulator fixture, for the test suites of applications that use the package.
         'pytest11': ['clickatell = smsframework_clickatell.simulator.pytest_plugin'],
     },

@@ -6,6 +6,13 @@ the parent of the pytest plugin (``smsframework_clickatell.simulator.pytest_plug
 pytest run of every project that installs it loads, so importing the package itself must cost nothing.
 """
 import importlib
+from typing import TYPE_CHECKING, List
+
+if TYPE_CHECKING:  # what type checkers see; at run time __getattr__ imports each on first use
+    from .const import Features
+    from .error import ClickatellProviderError
+    from .provider import ClickatellProvider
+    from .status import ClickatellMessageStatus
 
 __version__ = '1.0.0.dev0'
 
@@ -20,7 +27,7 @@ _EXPORTS = {
 __all__ = ['ClickatellProvider', 'ClickatellProviderError', 'ClickatellMessageStatus', 'Features']
 
 
-def __getattr__(name):
+def __getattr__(name: str) -> object:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError('module {!r} has no attribute {!r}'.format(__name__, name))
@@ -29,5 +36,5 @@ def __getattr__(name):
     return value
 
 
-def __dir__():
+def __dir__() -> List[str]:
     return sorted(set(globals()) | set(__all__))

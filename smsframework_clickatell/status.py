@@ -5,12 +5,18 @@ class for the code, named ``S`` + the three-digit code (``S004``). Each is a
 :class:`ClickatellMessageStatus` and also the smsframework class the code means
 (:class:`~smsframework.MessageDelivered` for 004), so ``isinstance(status, MessageDelivered)`` works.
 """
+from datetime import datetime
+from typing import Any, Dict, Optional, Tuple, Type, Union
+
 from smsframework import MessageAccepted, MessageDelivered, MessageError, MessageExpired, MessageStatus
 
 from . import clock
 
+#: A status code as an int, or as Clickatell writes it (``"004"``).
+Code = Union[int, str]
+
 #: (code, Clickatell's text, the smsframework class it means or None for "unknown"); declared once.
-STATUS_CODES = (
+STATUS_CODES: Tuple[Tuple[int, str, Optional[Type[MessageStatus]]], ...] = (
     (1, 'Message unknown', None),
     (2, 'Message queued', MessageAccepted),
     (3, 'Delivered to gateway', MessageAccepted),
@@ -35,24 +41,28 @@ class ClickatellMessageStatus(MessageStatus):
     """
 
     #: The code of a per-code subclass; None on this base class.
-    code = None
+    code: Optional[int] = None
+    status_code: Optional[int]
+    status: Optional[str]
 
     @classmethod
-    def from_code(cls, code, **kwargs):
+    def from_code(cls, code: Code, *, msgid: str, rtime: Optional[datetime] = None,
+                  meta: Optional[Dict[str, Any]] = None) -> 'ClickatellMessageStatus':
         """Build the status for a Clickatell status code.
 
         :param code: the code, as an int or as Clickatell writes it (``"004"``)
-        :param kwargs: passed to :class:`smsframework.MessageStatus` (`msgid`, `rtime`, `meta`);
-            `rtime` defaults to now, naive UTC
+        :param str msgid: the message's id
+        :param rtime: the status's time, naive UTC; default now
+        :param dict meta: details, as :class:`smsframework.MessageStatus` takes them
         :returns: an instance of the class for `code`, or of :class:`ClickatellMessageStatus` itself
             for a code not in :data:`STATUS_CODES` (with `status_code` set all the same)
         :raises ValueError: `code` is not a number
         """
         number = int(code)
-        if kwargs.get('rtime') is None:
+        if rtime is None:
             # smsframework would stamp it with datetime.utcnow(), deprecated since Python 3.12.
-            kwargs['rtime'] = clock.utcnow()
-        status = status_class(number)(**kwargs)
+            rtime = clock.utcnow()
+        status = status_class(number)(msgid=msgid, rtime=rtime, meta=meta)
         status.status_code = number
         status.status = _TEXTS.get(number, 'Unknown status')
         return status
@@ -161,10 +171,10 @@ S_CLASSES = (
     S011, S012, S014,
 )
 # END GENERATED
-_CLASSES_BY_CODE = {cls.code: cls for cls in S_CLASSES}
+_CLASSES_BY_CODE: Dict[Optional[int], Type[ClickatellMessageStatus]] = {cls.code: cls for cls in S_CLASSES}
 
 
-def status_class(code):
+def status_class(code: Code) -> Type[ClickatellMessageStatus]:
     """The status class for a Clickatell status code (:class:`ClickatellMessageStatus` if unknown)."""
     return _CLASSES_BY_CODE.get(int(code), ClickatellMessageStatus)
 
@@ -172,34 +182,35 @@ def status_class(code):
 # The Platform SMS integration reports the legacy numbering (``statusCode`` 4 is "received by
 # recipient") with a name beside it: the legacy text in capitals (``RECEIVED_BY_RECIPIENT``).
 
-def platform_status_name(code):
+def platform_status_name(code: int) -> Optional[str]:
     """The Platform's name for a legacy status code (``RECEIVED_BY_RECIPIENT`` for 4), or None."""
     text = _TEXTS.get(code)
     return None if text is None else text.upper().replace(' ', '_')
 
 
 #: Platform status name → legacy code, derived from :data:`STATUS_CODES`.
-PLATFORM_STATUS_CODES = {platform_status_name(code): code for code, _, _ in STATUS_CODES}
+PLATFORM_STATUS_CODES: Dict[Optional[str], int] = {platform_status_name(code): code for code, _, _ in STATUS_CODES}
 
 
-def platform_status(code=None, name=None, **kwargs):
+def platform_status(code: Optional[Code] = None, name: Optional[str] = None, *, msgid: str,
+                    rtime: Optional[datetime] = None, meta: Optional[Dict[str, Any]] = None) -> ClickatellMessageStatus:
     """The status for a Platform ``statusCode`` (legacy numbering) and/or ``status`` name.
 
     The code decides; without one, a known name gives its code. Neither known: the base
     :class:`ClickatellMessageStatus`, with ``status_code`` None and ``status`` the name as given.
 
-    :param kwargs: as :meth:`ClickatellMessageStatus.from_code`
+    :param msgid: as :meth:`ClickatellMessageStatus.from_code`, as are `rtime` and `meta`
     :raises ValueError: a code that is not a number
     """
     if code is None or code == '':
         code = PLATFORM_STATUS_CODES.get(name)
     if code is None:
-        if kwargs.get('rtime') is None:
-            kwargs['rtime'] = clock.utcnow()
-        status = ClickatellMessageStatus(**kwargs)
+        if rtime is None:
+            rtime = clock.utcnow()
+        status = ClickatellMessageStatus(msgid=msgid, rtime=rtime, meta=meta)
         status.status_code, status.status = None, name or 'Unknown status'
         return status
-    status = ClickatellMessageStatus.from_code(code, **kwargs)
+    status = ClickatellMessageStatus.from_code(code, msgid=msgid, rtime=rtime, meta=meta)
     if name:
         status.status = name
     return status
@@ -214,8 +225,11 @@ class OneApiStatus(ClickatellMessageStatus):
     :ivar str status: One API's status name (``DEVICE_ACK``)
     """
 
+    status: str
+
     @classmethod
-    def from_code(cls, code, name=None, **kwargs):
+    def from_code(cls, code: Optional[Code], name: Optional[str] = None, *, msgid: str,
+                  rtime: Optional[datetime] = None, meta: Optional[Dict[str, Any]] = None) -> 'OneApiStatus':
         """The status for a One API code and/or name.
 
         The code decides; a code not in the table is read by its range (21–29, 60–99 and 100 up are
@@ -224,14 +238,15 @@ class OneApiStatus(ClickatellMessageStatus):
 
         :param code: One API's status code (an int or its digits), or None
         :param str name: One API's status name, or None
-        :param kwargs: passed to :class:`smsframework.MessageStatus` (`msgid`, `rtime`, `meta`);
-            `rtime` defaults to now, naive UTC
+        :param str msgid: the message's id
+        :param rtime: the status's time, naive UTC; default now
+        :param dict meta: details, as :class:`smsframework.MessageStatus` takes them
         :raises ValueError: a code that is not a number
         """
         number = None if code is None or code == '' else int(code)
-        if kwargs.get('rtime') is None:
-            kwargs['rtime'] = clock.utcnow()
-        status = one_api_status_class(number, name)(**kwargs)
+        if rtime is None:
+            rtime = clock.utcnow()
+        status = one_api_status_class(number, name)(msgid=msgid, rtime=rtime, meta=meta)
         status.status_code = number
         status.status = name or _ONE_API_NAMES.get(number, 'UNKNOWN')
         return status
@@ -254,7 +269,7 @@ class OneApiError(OneApiStatus, MessageError):
 
 
 #: (code, One API's status name, the class it means): declared once, everything derives.
-ONE_API_STATUS_CODES = (
+ONE_API_STATUS_CODES: Tuple[Tuple[int, str, Type[OneApiStatus]], ...] = (
     (1, 'UNKNOWN', OneApiStatus),
     (2, 'QUEUED', OneApiAccepted),
     (3, 'SCHEDULED', OneApiAccepted),
@@ -275,14 +290,15 @@ ONE_API_STATUS_CODES = (
     (61, 'ENCRYPTION_CONTENT_ERROR', OneApiError),
     (100, 'ROUTING_ERROR', OneApiError),
 )
-_ONE_API_NAMES = {code: name for code, name, _ in ONE_API_STATUS_CODES}
-_ONE_API_BY_CODE = {code: meaning for code, _, meaning in ONE_API_STATUS_CODES}
-_ONE_API_BY_NAME = {name: meaning for _, name, meaning in ONE_API_STATUS_CODES}
+# Keyed by Optional: looked up with a code or name that may be absent.
+_ONE_API_NAMES: Dict[Optional[int], str] = {code: name for code, name, _ in ONE_API_STATUS_CODES}
+_ONE_API_BY_CODE: Dict[Optional[int], Type[OneApiStatus]] = {code: meaning for code, _, meaning in ONE_API_STATUS_CODES}
+_ONE_API_BY_NAME: Dict[Optional[str], Type[OneApiStatus]] = {name: meaning for _, name, meaning in ONE_API_STATUS_CODES}
 # Failures by range, for codes the table does not list (MEDIA_* 80-85, WHATSAPP_* 130 up, new ones).
-_ONE_API_ERROR_RANGES = ((21, 29), (60, 99), (100, None))
+_ONE_API_ERROR_RANGES: Tuple[Tuple[int, Optional[int]], ...] = ((21, 29), (60, 99), (100, None))
 
 
-def one_api_status_class(code, name=None):
+def one_api_status_class(code: Optional[int], name: Optional[str] = None) -> Type[OneApiStatus]:
     """The class for a One API status code, or for its name when the code is unknown or None."""
     if code in _ONE_API_BY_CODE:
         return _ONE_API_BY_CODE[code]

@@ -5,8 +5,8 @@ So a text goes as plain text only when every character is in both: "Grüße" is 
 Anything else (Cyrillic, emoji, "€", which ISO-8859-1 lacks) goes as ``unicode=1`` with the text as
 UTF-16BE hex, four hex digits per code unit.
 """
-from collections import namedtuple
 from functools import lru_cache
+from typing import Dict, List, NamedTuple, Tuple, Union
 
 #: GSM 03.38 basic character set (the escape code 0x1B left out).
 GSM_BASIC = frozenset(
@@ -24,16 +24,20 @@ GSM_PER_PART = 153
 UCS2_SINGLE_PART = 70
 UCS2_PER_PART = 67
 
-#: The wire form of a text: `params` to send, `parts` it costs, `unicode` whether it goes as UCS-2.
-EncodedText = namedtuple('EncodedText', 'params parts unicode')
+
+class EncodedText(NamedTuple):
+    """The wire form of a text: `params` to send, `parts` it costs, `unicode` whether it goes as UCS-2."""
+    params: Dict[str, Union[str, int]]
+    parts: int
+    unicode: bool
 
 
-def is_plain(text):
+def is_plain(text: str) -> bool:
     """True when `text` can go as plain ISO-8859-1 text and arrive intact in GSM 03.38."""
     return all(c in PLAIN_CHARACTERS for c in text)
 
 
-def encode_text(text):
+def encode_text(text: str) -> EncodedText:
     """The ``sendmsg`` parameters that carry `text`, and the number of parts it costs.
 
     :param str text: the message
@@ -47,7 +51,7 @@ def encode_text(text):
 
 
 @lru_cache(maxsize=256)
-def _encoded(text):
+def _encoded(text: str) -> Tuple[Tuple[Tuple[str, Union[str, int]], ...], int, bool]:
     # A bulk send encodes one text for each of its thousands of recipients: once is enough.
     if is_plain(text):
         return (('text', text),), gsm_parts(text), False
@@ -55,17 +59,17 @@ def _encoded(text):
     return (('unicode', 1), ('text', units.hex().upper())), ucs2_parts(text), True
 
 
-def gsm_parts(text):
+def gsm_parts(text: str) -> int:
     """How many SMS parts `text` takes in GSM 03.38 (extension characters count two septets)."""
     return _count_parts([2 if c in GSM_EXTENSION else 1 for c in text], GSM_SINGLE_PART, GSM_PER_PART)
 
 
-def ucs2_parts(text):
+def ucs2_parts(text: str) -> int:
     """How many SMS parts `text` takes in UCS-2 (characters beyond the BMP count two code units)."""
     return _count_parts([2 if ord(c) > 0xFFFF else 1 for c in text], UCS2_SINGLE_PART, UCS2_PER_PART)
 
 
-def _count_parts(sizes, single, per_part):
+def _count_parts(sizes: List[int], single: int, per_part: int) -> int:
     """Parts needed for characters of the given sizes.
 
     A character of size two (a GSM escape pair, a UTF-16 surrogate pair) is never split between

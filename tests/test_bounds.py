@@ -112,3 +112,12 @@ def test_an_answer_at_the_cap_is_read(loopback):
 def test_a_timeout_that_is_not_positive_and_finite_is_refused_at_construction(gateway, timeout):
     with pytest.raises(ValueError, match='positive and finite'):
         ClickatellProvider(gateway, 'c', timeout=timeout, **CREDENTIALS)
+
+
+def test_a_refused_connection_is_a_connection_error_not_a_timeout(gateway):
+    from smsframework_clickatell.error import ClickatellConnectionError
+    from .conftest import closed_port_url
+    provider = make_provider(closed_port_url(), retries=1)
+    with pytest.raises(ClickatellConnectionError, match='Cannot reach Clickatell') as raised:
+        provider.get_balance()
+    assert not isinstance(raised.value, ClickatellTimeout)

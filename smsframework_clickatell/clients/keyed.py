@@ -294,7 +294,8 @@ class KeyApiClient:
             if self.api == 'one' and (e.http_status in (401, 403, 404) or e.code == 41):
                 raise ClickatellApiUnsupportedError(
                     e.code, 'this One API key cannot read the balance (Clickatell documents no balance call '
-                    'for One API; this one answered HTTP {}: {})'.format(e.http_status, e.message),
+                    'for One API; this one answered HTTP {}: {}; if sending fails too, the key itself is '
+                    'wrong)'.format(e.http_status, e.message),
                     api=self.api, http_status=e.http_status) from None
             raise
         amount = (document or {}).get('balance')

@@ -9,9 +9,15 @@
 
 Importing this package does not import Flask; :func:`make_receiver_blueprint` does.
 """
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Blueprint
+
+    from ..provider import ClickatellProvider
 
 
-def make_receiver_blueprint(provider):
+def make_receiver_blueprint(provider: 'ClickatellProvider') -> 'Blueprint':
     """A new Flask Blueprint with the receivers of `provider` (see :mod:`.blueprint`).
 
     :raises ImportError: Flask is not installed (``pip install 'smsframework-clickatell[receiver]'``)

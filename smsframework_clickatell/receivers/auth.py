@@ -7,6 +7,7 @@ Flask-free, so that the provider can hold its credentials without importing Flas
 import base64
 import binascii
 import hmac
+from typing import List, Optional, Tuple, Union
 
 #: The realm named in the 401 challenge.
 REALM = 'Clickatell callbacks'
@@ -25,7 +26,7 @@ class BasicCredentials:
 
     __slots__ = ('user', '_user', '_password')
 
-    def __init__(self, user, password):
+    def __init__(self, user: str, password: str) -> None:
         for what, value in (('user name', user), ('password', password)):
             if not isinstance(value, str):
                 raise TypeError('receiver_auth: the {} must be a string, not {}'.format(what, type(value).__name__))
@@ -38,7 +39,8 @@ class BasicCredentials:
         self._password = password.encode('utf-8')
 
     @classmethod
-    def from_option(cls, value):
+    def from_option(cls, value: Union[None, 'BasicCredentials', Tuple[str, str], List[str]]
+                    ) -> Optional['BasicCredentials']:
         """The credentials the ``receiver_auth`` provider option asks for.
 
         :param value: None (no authentication), a ``(user, password)`` pair, or a :class:`BasicCredentials`
@@ -52,10 +54,10 @@ class BasicCredentials:
             return cls(*value)
         raise TypeError('receiver_auth must be a (user, password) pair, not {}'.format(type(value).__name__))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return '<{} user={!r} password=<hidden>>'.format(type(self).__name__, self.user)
 
-    def check(self, authorization):
+    def check(self, authorization: Optional[str]) -> bool:
         """Whether an ``Authorization`` header value carries exactly these credentials.
 
         :param authorization: the header's value, or None when the request has none
@@ -71,12 +73,12 @@ class BasicCredentials:
         return user_ok and password_ok
 
     @staticmethod
-    def challenge():
+    def challenge() -> str:
         """The ``WWW-Authenticate`` header value of a 401 answer."""
         return 'Basic realm="{}", charset="UTF-8"'.format(REALM)
 
 
-def _basic_credentials(authorization):
+def _basic_credentials(authorization: Optional[str]) -> Optional[Tuple[bytes, bytes]]:
     """The (user, password) bytes of a ``Basic`` header value, or None when it is absent or malformed."""
     if not authorization:
         return None

@@ -16,7 +16,7 @@ what becomes of the request:
 No hook ever sees a request that did not get through every check, nor a truncated body.
 """
 import logging
-from collections import namedtuple
+from typing import TYPE_CHECKING, Callable, Dict, Mapping, NamedTuple, Optional, Tuple, Union
 
 from smsframework import IncomingMessage, MessageStatus
 
@@ -27,7 +27,10 @@ with extra_imports():
 
 from . import legacy, one, platform
 from .body import BodyTooLarge, read_body
-from .formats import UnreadableRequest, request_fields, shown
+from .formats import FieldValue, Parsed, UnreadableRequest, request_fields, shown
+
+if TYPE_CHECKING:
+    from ..provider import ClickatellProvider
 
 # The logger keeps the name it had in 0.0.x, so that logging configurations keep working.
 log = logging.getLogger('smsframework_clickatell.receiver')
@@ -41,19 +44,30 @@ METHODS = ('GET', 'POST')
 _PLAIN_TEXT = 'text/plain; charset=utf-8'
 
 
-#: A receiver of one URL: `parse` turns a request into what it carries, `what` names it in log lines.
-#: ``parse(method, query, mimetype, body)`` (see :func:`.formats.request_fields` for the parts) returns
-#: ``(items, ignored)``: the messages and statuses for the hooks, in order, and ``{event type: count}``
-#: of the events acknowledged unread; it raises :class:`~.formats.UnreadableRequest`.
-Receiver = namedtuple('Receiver', 'parse what')
+#: A push's parser: ``parse(method, query, mimetype, body)`` (see :func:`.formats.request_fields` for the
+#: parts) returns ``(items, ignored)``: the messages and statuses for the hooks, in order, and
+#: ``{event type: count}`` of the events acknowledged unread; it raises :class:`~.formats.UnreadableRequest`.
+Parse = Callable[[str, bytes, str, bytes], Parsed]
 
-#: The receivers of the two URLs for one API generation.
-Receivers = namedtuple('Receivers', 'im status')
+#: A response as the views return it: (body, HTTP status, headers).
+Answer = Tuple[str, int, Dict[str, str]]
 
 
-def _single(parse_fields):
+class Receiver(NamedTuple):
+    """A receiver of one URL: `parse` turns a request into what it carries, `what` names it in log lines."""
+    parse: Parse
+    what: str
+
+
+class Receivers(NamedTuple):
+    """The receivers of the two URLs for one API generation."""
+    im: Receiver
+    status: Receiver
+
+
+def _single(parse_fields: Callable[[Mapping[str, FieldValue]], Union[IncomingMessage, MessageStatus]]) -> Parse:
     """A receiver's `parse` for pushes that carry one item in fields (legacy and Platform)."""
-    def parse(method, query, mimetype, body):
+    def parse(method: str, query: bytes, mimetype: str, body: bytes) -> Parsed:
         return [parse_fields(request_fields(method, query, mimetype, body))], {}
     return parse
 
@@ -72,15 +86,16 @@ RECEIVERS = {
 }
 
 #: Which of the provider's hooks takes an item, by the item's class.
-HOOKS = ((IncomingMessage, '_receive_message'), (MessageStatus, '_receive_status'))
+HOOKS: Tuple[Tuple[type, str], ...] = ((IncomingMessage, '_receive_message'), (MessageStatus, '_receive_status'))
 
 
-def api_of(provider):
+def api_of(provider: 'ClickatellProvider') -> str:
     """The API generation of a provider: its wire client's ``api`` (``'legacy'`` for a client without one)."""
-    return getattr(provider.api, 'api', 'legacy')
+    api: str = getattr(provider.api, 'api', 'legacy')
+    return api
 
 
-def make_receiver_blueprint(provider):
+def make_receiver_blueprint(provider: 'ClickatellProvider') -> Blueprint:
     """A new Blueprint with the receivers of `provider`, named after it.
 
     A new one each call, so that several Clickatell providers (several accounts) can be mounted in one
@@ -96,10 +111,10 @@ def make_receiver_blueprint(provider):
             api, ', '.join(map(repr, RECEIVERS)))) from None
     blueprint = Blueprint(provider.name.replace('.', '_'), __name__)
 
-    def incoming_message_view():
+    def incoming_message_view() -> Answer:
         return receive(provider, receivers.im)
 
-    def status_view():
+    def status_view() -> Answer:
         return receive(provider, receivers.status)
 
     # No automatic OPTIONS answer; HEAD still reaches the views (Werkzeug adds it to every GET rule),
@@ -109,7 +124,7 @@ def make_receiver_blueprint(provider):
     return blueprint
 
 
-def receive(provider, receiver):
+def receive(provider: 'ClickatellProvider', receiver: Receiver) -> Answer:
     """Answer the current request: check it, read it whole, and hand each item it carries to its hook.
 
     Every item is read before the first hook is called, so a request with one unreadable item calls
@@ -158,13 +173,13 @@ def receive(provider, receiver):
 _LISTED = 10
 
 
-def _listed(counts):
+def _listed(counts: Dict[str, int]) -> str:
     names = ['{} ({})'.format(shown(kind), count) for kind, count in list(counts.items())[:_LISTED]]
     if len(counts) > _LISTED:
         names.append('and {} more'.format(len(counts) - _LISTED))
     return ', '.join(names)
 
 
-def _answer(status, reason, headers=None):
+def _answer(status: int, reason: str, headers: Optional[Dict[str, str]] = None) -> Answer:
     headers = dict(headers or {}, **{'Content-Type': _PLAIN_TEXT})
     return reason + '\n', status, headers

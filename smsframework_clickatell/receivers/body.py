@@ -6,6 +6,7 @@ malformed Content-Length as empty, and bounds a chunked body only by the applica
 refuses all of these instead.
 """
 import re
+from typing import IO, List, Optional, Union, cast
 
 from .._optional import extra_imports
 
@@ -26,7 +27,7 @@ class BodyTooLarge(Exception):
     """The body is larger than the bound."""
 
 
-def read_body(limit):
+def read_body(limit: int) -> bytes:
     """The whole body of the current request, read with a bound.
 
     :param int limit: the most bytes to accept
@@ -44,7 +45,7 @@ def read_body(limit):
     if request.headers.get('Content-Encoding', 'identity').strip().lower() != 'identity':
         raise UnreadableRequest('Content-Encoding is not supported: send the body uncompressed')
     terminated = 'wsgi.input_terminated' in request.environ
-    length = None
+    length: Optional[int] = None
     if declared and _DIGITS.match(declared) and not (chunked and terminated):
         significant = declared.lstrip('0')
         if len(significant) > len(str(limit)):
@@ -61,7 +62,8 @@ def read_body(limit):
         if chunked and not terminated:
             # The server undid the chunking and says how long the body is (as a test client does),
             # but Werkzeug ignores a length beside "chunked": read that many bytes ourselves.
-            body = _read_at_most(LimitedStream(request.environ['wsgi.input'], length), limit)
+            # (length is not None here: a chunked body without one was refused above)
+            body = _read_at_most(LimitedStream(request.environ['wsgi.input'], cast(int, length)), limit)
         elif length is not None:
             # Read by Werkzeug, within the length (and from its cache when the application read it first).
             body = request.get_data(cache=True)
@@ -86,8 +88,9 @@ def read_body(limit):
     return body
 
 
-def _read_at_most(stream, limit):
-    chunks, size = [], 0
+def _read_at_most(stream: Union[IO[bytes], LimitedStream], limit: int) -> bytes:
+    chunks: List[bytes] = []
+    size = 0
     while size <= limit:
         chunk = stream.read(min(_READ_SIZE, limit + 1 - size))
         if not chunk:

@@ -8,10 +8,11 @@ breaks a rule raises :class:`~.formats.UnreadableRequest` with a one-line reason
 """
 import re
 from datetime import datetime, timezone
+from typing import Dict, Literal, Mapping, NoReturn, Optional, Union, overload
 
 from .. import clock, ids
 from ..phone import is_phone_number
-from .formats import UnreadableRequest, field_label, has_lone_surrogate, quote, shown, unescape
+from .formats import JSON, UnreadableRequest, field_label, has_lone_surrogate, quote, shown, unescape
 from .legacy import charset_codec
 
 #: The longest id taken (Clickatell's are 32 hex digits; a UUID is 36 characters): the one id rule's.
@@ -29,6 +30,10 @@ _CODE = re.compile(r'[0-9]{1,9}\Z')
 _MILLISECONDS = re.compile(r'[0-9]{1,15}(\.[0-9]{1,6})?\Z')
 
 
+#: A value of :class:`Fields`: raw bytes (from a query string or form) or a JSON value.
+Value = Union[bytes, JSON]
+
+
 class Fields:
     """The fields of a push (or of one event), read by rule.
 
@@ -36,15 +41,15 @@ class Fields:
     :param str where: how reasons name this set of fields (``event.moText[0]``), or None for a whole push
     """
 
-    def __init__(self, values, where=None):
+    def __init__(self, values: Mapping[str, Value], where: Optional[str] = None) -> None:
         self.values = values
         self.where = where
 
-    def fail(self, reason):
+    def fail(self, reason: str) -> NoReturn:
         """Raise :class:`UnreadableRequest` with `reason`, prefixed with where it happened."""
         raise UnreadableRequest(reason if self.where is None else '{}: {}'.format(self.where, reason))
 
-    def text(self, name, limit=MAX_FIELD_LENGTH):
+    def text(self, name: str, limit: int = MAX_FIELD_LENGTH) -> Optional[str]:
         """A plain text field, or None when absent, null or empty.
 
         :param int limit: the most characters taken
@@ -67,7 +72,7 @@ class Fields:
             self.fail('{} is longer than {} characters'.format(field_label(name), limit))
         return value or None
 
-    def required(self, name):
+    def required(self, name: str) -> str:
         """A plain text field that must be there and not empty.
 
         :raises UnreadableRequest: as :meth:`text`, or missing
@@ -77,7 +82,12 @@ class Fields:
             self.fail('missing field {}'.format(name))
         return value
 
-    def identifier(self, name, required=False):
+    @overload
+    def identifier(self, name: str, required: Literal[True]) -> str: ...
+    @overload
+    def identifier(self, name: str, required: bool = False) -> Optional[str]: ...
+
+    def identifier(self, name: str, required: bool = False) -> Optional[str]:
         """An id: 1 to :data:`MAX_ID_LENGTH` ASCII letters, digits, ``-`` and ``_``; None when absent.
 
         Ids are what an application stores and deduplicates on: anything else in one (a space, a
@@ -91,7 +101,12 @@ class Fields:
                 field_label(name), MAX_ID_LENGTH, quote(value)))
         return value
 
-    def phone(self, name, required=False):
+    @overload
+    def phone(self, name: str, required: Literal[True]) -> str: ...
+    @overload
+    def phone(self, name: str, required: bool = False) -> Optional[str]: ...
+
+    def phone(self, name: str, required: bool = False) -> Optional[str]:
         """A phone number as people write it (smsframework keeps its digits); None when absent.
 
         :raises UnreadableRequest: as :meth:`text`, missing when `required`, or not a phone number
@@ -101,7 +116,7 @@ class Fields:
             self.fail('{} is not a phone number: {}'.format(field_label(name), quote(value)))
         return value
 
-    def code(self, name):
+    def code(self, name: str) -> Optional[int]:
         """A status code: a whole number of up to 9 ASCII digits, as an int; None when absent.
 
         :raises UnreadableRequest: as :meth:`text`, or not such a number
@@ -113,7 +128,7 @@ class Fields:
             self.fail('{} is not a number: {}'.format(field_label(name), quote(value)))
         return int(value)
 
-    def time_ms(self, name):
+    def time_ms(self, name: str) -> datetime:
         """A time in milliseconds since the epoch (UTC), as a naive UTC datetime; now when absent.
 
         :raises UnreadableRequest: as :meth:`text`, not such a number, or beyond what a datetime holds
@@ -128,7 +143,7 @@ class Fields:
                 pass  # a year past 9999: refused below, as any other unreadable time
         self.fail('{} is not a time in milliseconds since 1970: {}'.format(field_label(name), quote(value)))
 
-    def message_text(self, name, charset):
+    def message_text(self, name: str, charset: Optional[str]) -> str:
         """The text of a message, in the charset its push names.
 
         UTF-8 (the default) is the text as it is. Any other charset (UTF-16BE, ISO-8859-1, ...) means
@@ -163,7 +178,7 @@ class Fields:
             self.fail('{} holds a lone surrogate'.format(field_label(name)))
         return text
 
-    def nested(self, name):
+    def nested(self, name: str) -> Optional['Fields']:
         """The fields of a member that is an object (``sms`` in a One API event); None when absent.
 
         :raises UnreadableRequest: not an object
@@ -175,7 +190,7 @@ class Fields:
             self.fail('{} is not an object'.format(field_label(name)))
         return Fields(value, name if self.where is None else '{}.{}'.format(self.where, name))
 
-    def present(self, *names):
+    def present(self, *names: str) -> Dict[str, str]:
         """``{name: text}`` for each of `names` that is there and not empty (see :meth:`text`)."""
         found = ((name, self.text(name)) for name in names)
         return {name: value for name, value in found if value is not None}

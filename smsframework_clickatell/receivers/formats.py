@@ -13,14 +13,32 @@ the receiver answers with. No Flask here: the receiver hands in the request's pa
 """
 import json
 import re
+from typing import Dict, List, Literal, Mapping, NoReturn, Optional, Set, Tuple, Union, cast
 from urllib.parse import unquote_to_bytes
-from xml.etree.ElementTree import ParseError
+from xml.etree.ElementTree import Element, ParseError
+
+from smsframework import IncomingMessage, MessageStatus
 
 from .._optional import extra_imports
 
 with extra_imports():
     from defusedxml import DefusedXmlException
     from defusedxml.ElementTree import fromstring as parse_xml_safely
+
+#: A field's value: its raw bytes when it came percent-encoded (query string, form), its text when a
+#: document's parser decoded it (XML, JSON).
+FieldValue = Union[bytes, str]
+
+#: A JSON document as :func:`load_json` reads it: numbers keep the text they were written with, so
+#: they are strings too.
+JSON = Union[Dict[str, 'JSON'], List['JSON'], str, bool, None]
+
+#: What becomes of a JSON value that is an object, an array or a boolean (see :func:`parse_json`).
+OtherValues = Literal['refuse', 'ignore']
+
+#: What a receiver's parser returns: the messages and statuses of a push, in order, and
+#: ``{event type: count}`` of the events acknowledged unread.
+Parsed = Tuple[List[Union[IncomingMessage, MessageStatus]], Dict[str, int]]
 
 #: The longest query string read, in bytes: as long as the longest body (Clickatell's pushes take well
 #: under 2 KiB); servers have their own bounds (gunicorn's request line is 4 KiB), some far higher.
@@ -51,25 +69,26 @@ class UnreadableRequest(ValueError):
     """The request cannot be turned into a message or a status; the text is the one-line reason."""
 
 
-def quote(value):
+def quote(value: FieldValue) -> str:
     """A value as a reason quotes it: ASCII-only (so any bytes or lone surrogates are safe in a log
     line or a response), on one line, at most :data:`QUOTE_LIMIT` characters of it."""
     return ascii(value[:QUOTE_LIMIT])
 
 
-def shown(value):
+def shown(value: str) -> str:
     """A value as a reason shows it: as it is when it is a plain token (``UTF-16BE``), else quoted."""
     return value if _TOKEN.match(value) else quote(value)
 
 
-def field_label(name):
+def field_label(name: str) -> str:
     """How a reason names a field: ``field text``, or with the name quoted when it is unusual."""
     if name.isascii() and name.isidentifier():
         return 'field ' + name
     return 'field ' + quote(name)
 
 
-def request_fields(method, query, mimetype, body, *, other_json_values='refuse'):
+def request_fields(method: str, query: bytes, mimetype: str, body: bytes, *,
+                   other_json_values: OtherValues = 'refuse') -> Dict[str, FieldValue]:
     """The fields of a request: the query string's, then the body's (which win), then those of an XML
     document found in a field (which win over both).
 
@@ -90,11 +109,11 @@ def request_fields(method, query, mimetype, body, *, other_json_values='refuse')
     if len(documents) > 1:
         raise UnreadableRequest('fields {} both hold an XML document'.format(' and '.join(documents)))
     for name in documents:
-        fields.update(parse_xml(fields[name], 'field ' + name))
+        fields.update(parse_xml(cast(bytes, fields[name]), 'field ' + name))  # bytes: _is_document said so
     return fields
 
 
-def body_fields(mimetype, body, *, other_json_values='refuse'):
+def body_fields(mimetype: str, body: bytes, *, other_json_values: OtherValues = 'refuse') -> Mapping[str, FieldValue]:
     """The fields of a POST body, read as its content type says.
 
     A body without a JSON or XML type is a form, unless it plainly is a document: Clickatell's XML
@@ -118,7 +137,7 @@ def body_fields(mimetype, body, *, other_json_values='refuse'):
     return form_or_document(body, 'the body')
 
 
-def form_or_document(raw, where):
+def form_or_document(raw: bytes, where: str) -> Mapping[str, FieldValue]:
     """The fields of a url-encoded query string or form, or of the XML document it is as a whole
     (itself percent-encoded: a URL cannot carry an XML document otherwise).
 
@@ -131,7 +150,7 @@ def form_or_document(raw, where):
     return parse_form(raw)
 
 
-def parse_form(raw):
+def parse_form(raw: bytes) -> Dict[str, bytes]:
     """The fields of ``application/x-www-form-urlencoded`` bytes, each value its raw bytes.
 
     Stricter than :func:`urllib.parse.parse_qsl`, which keeps a malformed escape such as ``%ZZ`` as it
@@ -141,7 +160,7 @@ def parse_form(raw):
     :rtype: dict
     :raises UnreadableRequest: a malformed percent-escape, or a field given twice
     """
-    fields = {}
+    fields: Dict[str, bytes] = {}
     for piece in raw.split(b'&'):
         raw_name, _, raw_value = piece.partition(b'=')
         if not raw_name:
@@ -155,7 +174,7 @@ def parse_form(raw):
     return fields
 
 
-def unescape(raw, where):
+def unescape(raw: bytes, where: str) -> bytes:
     """Percent-encoded bytes (``+`` for a space, as forms write it) decoded to the raw bytes.
 
     :param bytes raw: the encoded bytes
@@ -167,11 +186,11 @@ def unescape(raw, where):
     return unquote_to_bytes(raw.replace(b'+', b' '))
 
 
-def _is_document(value):
+def _is_document(value: Optional[FieldValue]) -> bool:
     return isinstance(value, bytes) and value.lstrip().startswith(b'<')
 
 
-def parse_xml(document, where):
+def parse_xml(document: bytes, where: str) -> Dict[str, str]:
     """The fields of an XML document: its root's child elements, each a plain text value.
 
     ``<callback><apiMsgId>abc</apiMsgId><cliMsgId/>...</callback>`` gives
@@ -184,7 +203,7 @@ def parse_xml(document, where):
     :raises UnreadableRequest: the document is malformed, has a DTD, or an element is not a plain value
     """
     try:
-        root = parse_xml_safely(document, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        root: Element = parse_xml_safely(document, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException:
         raise UnreadableRequest('{} is XML with a DTD or entities, which are refused'.format(where)) from None
     except ParseError as e:
@@ -193,7 +212,7 @@ def parse_xml(document, where):
     except (LookupError, ValueError):
         # pyexpat's answers to an encoding it does not know or cannot use (a multi-byte one)
         raise UnreadableRequest('{} is XML in an unknown or unsupported encoding'.format(where)) from None
-    fields = {}
+    fields: Dict[str, str] = {}
     for element in root:
         name = element.tag
         if len(element):
@@ -204,7 +223,7 @@ def parse_xml(document, where):
     return fields
 
 
-def parse_json(body, *, other_values='refuse'):
+def parse_json(body: bytes, *, other_values: OtherValues = 'refuse') -> Dict[str, str]:
     """The fields of a JSON object whose values are strings or numbers (``null`` means absent).
 
     Numbers keep the text they were written with (``4``, ``0.300000``), so they read as the same
@@ -220,7 +239,7 @@ def parse_json(body, *, other_values='refuse'):
     document = load_json(body)
     if not isinstance(document, dict):
         raise UnreadableRequest('the JSON body is not an object')
-    fields = {}
+    fields: Dict[str, str] = {}
     for name, value in document.items():
         if value is None:
             continue
@@ -237,7 +256,7 @@ def parse_json(body, *, other_values='refuse'):
 MAX_JSON_DEPTH = 16
 
 
-def load_json(body, max_depth=MAX_JSON_DEPTH):
+def load_json(body: bytes, max_depth: int = MAX_JSON_DEPTH) -> JSON:
     """Any JSON document, read strictly: the one reader behind every JSON push.
 
     Numbers keep the text they were written with (``4``, ``0.300000``): no float rounding, no huge
@@ -255,7 +274,7 @@ def load_json(body, max_depth=MAX_JSON_DEPTH):
     except UnicodeDecodeError:
         raise UnreadableRequest('the JSON body is not valid {}'.format(encoding)) from None
     try:
-        document = json.loads(text, object_pairs_hook=_unique_names, parse_int=str, parse_float=str,
+        document: JSON = json.loads(text, object_pairs_hook=_unique_names, parse_int=str, parse_float=str,
                               parse_constant=_no_constant)
     except UnreadableRequest:
         raise
@@ -268,10 +287,10 @@ def load_json(body, max_depth=MAX_JSON_DEPTH):
     return document
 
 
-def _check_json(document, max_depth):
+def _check_json(document: JSON, max_depth: int) -> None:
     # Iterative, so that the check itself cannot overflow the stack. Each entry: a value, its depth,
     # and the name of the member that holds it (for the reason), None at the top.
-    pending = [(document, 0, None)]
+    pending: List[Tuple[JSON, int, Optional[str]]] = [(document, 0, None)]
     while pending:
         value, depth, name = pending.pop()
         if isinstance(value, str):
@@ -293,8 +312,8 @@ def _check_json(document, max_depth):
             pending.extend((item, depth + 1, name) for item in value)
 
 
-def _unique_names(pairs):
-    names = set()
+def _unique_names(pairs: List[Tuple[str, JSON]]) -> Dict[str, JSON]:
+    names: Set[str] = set()
     for name, _ in pairs:
         if name in names:
             raise UnreadableRequest('the JSON body gives {} twice'.format(field_label(name)))
@@ -302,11 +321,11 @@ def _unique_names(pairs):
     return dict(pairs)
 
 
-def _no_constant(name):
+def _no_constant(name: str) -> NoReturn:
     raise UnreadableRequest('the JSON body holds {}, which is not a number'.format(name))
 
 
-def has_lone_surrogate(text):
+def has_lone_surrogate(text: str) -> bool:
     """Whether `text` holds a surrogate that is not part of a pair (no encoding can carry it)."""
     try:
         text.encode('utf-8')

@@ -14,9 +14,19 @@ from smsframework import IncomingMessage
 from .. import clock
 from ..status import ClickatellMessageStatus
 from .formats import UnreadableRequest, quote, shown
-# The field helpers lived here before rules.py: still importable from here.
-from .rules import (MAX_NAME_LENGTH, MAX_TIMESTAMP_LENGTH, MAX_UDH_LENGTH, decimal, message_id,  # noqa: F401
-                    phone_number, required_text, text_field, valid_text, whole_number)
+# The field helpers lived here before rules.py: still importable from here ("X as X" re-exports them for
+# type checkers too).
+from .rules import MAX_NAME_LENGTH as MAX_NAME_LENGTH
+from .rules import MAX_TIMESTAMP_LENGTH as MAX_TIMESTAMP_LENGTH
+from .rules import MAX_UDH_LENGTH as MAX_UDH_LENGTH
+from .rules import PushFields
+from .rules import decimal as decimal
+from .rules import message_id as message_id
+from .rules import phone_number as phone_number
+from .rules import required_text as required_text
+from .rules import text_field as text_field
+from .rules import valid_text as valid_text
+from .rules import whole_number as whole_number
 
 #: Clickatell writes MO timestamps in GMT+2, all year round.
 MO_TIMESTAMP_OFFSET = timedelta(hours=2)
@@ -40,7 +50,7 @@ _MO_TIMESTAMP = re.compile(r'[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{
 
 # Incoming messages
 
-def parse_incoming_message(fields):
+def parse_incoming_message(fields: PushFields) -> IncomingMessage:
     """An :class:`smsframework.IncomingMessage` from the fields of an MO push.
 
     :raises UnreadableRequest: a required field is missing or a field cannot be read
@@ -64,7 +74,7 @@ def parse_incoming_message(fields):
     )
 
 
-def message_text(fields, charset):
+def message_text(fields: PushFields, charset: str) -> str:
     """The text of an MO: its raw bytes decoded with `charset`, or as a document gave it.
 
     :raises UnreadableRequest: no text, an unknown charset, bytes that are not valid in it, or text
@@ -82,7 +92,7 @@ def message_text(fields, charset):
     return valid_text(text, 'text')
 
 
-def charset_codec(charset):
+def charset_codec(charset: str) -> str:
     """The name of the Python codec for a charset Clickatell names.
 
     :raises UnreadableRequest: no such character set
@@ -98,7 +108,7 @@ def charset_codec(charset):
     return codec.name
 
 
-def _decodes_bytes_to_text(codec_name):
+def _decodes_bytes_to_text(codec_name: str) -> bool:
     # bytes.decode() refuses codecs that are not text encodings ("hex", "rot13") with LookupError.
     # Empty bytes would not tell (they decode to '' under any name); one byte does, though a multi-byte
     # set (UTF-16) fails on it with UnicodeError, which still says it is a text encoding.
@@ -111,7 +121,7 @@ def _decodes_bytes_to_text(codec_name):
     return True
 
 
-def mo_timestamp(fields):
+def mo_timestamp(fields: PushFields) -> datetime:
     """An MO's time, naive UTC; now when the push has none.
 
     :raises UnreadableRequest: not ``YYYY-MM-DD HH:MM:SS``, or no such date
@@ -131,7 +141,7 @@ def mo_timestamp(fields):
 
 # Status reports
 
-def parse_status(fields):
+def parse_status(fields: PushFields) -> ClickatellMessageStatus:
     """A :class:`~smsframework_clickatell.status.ClickatellMessageStatus` from a status push.
 
     :raises UnreadableRequest: a required field is missing or a field cannot be read
@@ -149,7 +159,7 @@ def parse_status(fields):
     return ClickatellMessageStatus.from_code(code, msgid=msgid, rtime=status_timestamp(fields), meta=meta)
 
 
-def status_code(fields):
+def status_code(fields: PushFields) -> int:
     """The ``status`` field: a whole number of up to :data:`STATUS_CODE_DIGITS` digits (``004`` is 4).
 
     :raises UnreadableRequest: missing, or not such a number
@@ -157,7 +167,7 @@ def status_code(fields):
     return whole_number(fields, 'status', STATUS_CODE_DIGITS)
 
 
-def status_timestamp(fields):
+def status_timestamp(fields: PushFields) -> datetime:
     """A status's time (UNIX seconds), naive UTC; now when the push has none.
 
     :raises UnreadableRequest: not a number, or not a time a datetime can hold
@@ -169,4 +179,4 @@ def status_timestamp(fields):
         return datetime.fromtimestamp(seconds, tz=timezone.utc).replace(tzinfo=None)
     except (OverflowError, OSError, ValueError):
         raise UnreadableRequest('field timestamp is not a UNIX time: {}'.format(
-            quote(text_field(fields, 'timestamp')))) from None
+            quote(text_field(fields, 'timestamp') or ''))) from None  # there: decimal() read it

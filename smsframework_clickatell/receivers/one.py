@@ -14,11 +14,13 @@ are acknowledged and reported as ignored, never refused, since a refused push is
 The whole envelope is read before any hook is called: if one item of a known type cannot be read,
 the envelope is refused and no hook sees any of it.
 """
-from smsframework import IncomingMessage
+from typing import Callable, Dict, List, Mapping, Union
+
+from smsframework import IncomingMessage, MessageStatus
 
 from ..status import OneApiStatus
 from .fields import Fields
-from .formats import UnreadableRequest, load_json
+from .formats import Parsed, UnreadableRequest, load_json
 
 #: The most events one envelope may hold (items of every type, known or not). Clickatell sends one
 #: per envelope today and says batches may grow; far more than this is not a push but an attack.
@@ -34,7 +36,7 @@ MO_META = ('channel', 'charset', 'relatedClientMessageId')
 STATUS_META = ('channel', 'clientMessageId')
 
 
-def parse_mo_text(fields, envelope_meta):
+def parse_mo_text(fields: Fields, envelope_meta: Mapping[str, str]) -> IncomingMessage:
     """The :class:`smsframework.IncomingMessage` of one ``moText`` item.
 
     :param Fields fields: the item's fields
@@ -54,7 +56,7 @@ def parse_mo_text(fields, envelope_meta):
     return IncomingMessage(src=src, body=body, msgid=msgid, dst=dst, rtime=fields.time_ms('timestamp'), meta=meta)
 
 
-def parse_status_update(fields, envelope_meta):
+def parse_status_update(fields: Fields, envelope_meta: Mapping[str, str]) -> OneApiStatus:
     """The :class:`~smsframework_clickatell.status.OneApiStatus` of one ``messageStatusUpdate`` item:
     the class for its ``statusCode`` (or, without one, for its ``status`` name).
 
@@ -66,27 +68,27 @@ def parse_status_update(fields, envelope_meta):
     code, name = fields.code('statusCode'), fields.text('status')
     if code is None and name is None:
         fields.fail('missing field statusCode or status')
-    meta = dict(envelope_meta)
+    meta: Dict[str, object] = dict(envelope_meta)
     meta.update((key, value) for key, value in (('statusCode', code), ('status', name)) if value is not None)
     meta.update(fields.present(*STATUS_META))
     return OneApiStatus.from_code(code, name, msgid=msgid, rtime=fields.time_ms('timestamp'), meta=meta)
 
 
 #: Event type → the reader of one of its items. A type not here is acknowledged and ignored.
-EVENT_READERS = {
+EVENT_READERS: Dict[str, Callable[[Fields, Mapping[str, str]], Union[IncomingMessage, MessageStatus]]] = {
     'moText': parse_mo_text,
     'messageStatusUpdate': parse_status_update,
 }
 
 
-def _count(entries):
+def _count(entries: object) -> int:
     # An event type holds a list of items; a single value (of a type yet to come) counts as one.
     if isinstance(entries, list):
         return len(entries)
     return 0 if entries is None else 1
 
 
-def parse_envelope(method, query, mimetype, body):
+def parse_envelope(method: str, query: bytes, mimetype: str, body: bytes) -> Parsed:
     """The messages and statuses of a One API envelope, in the order the envelope lists them.
 
     The query string and content type are not looked at: the body is JSON whatever its label.
@@ -111,7 +113,8 @@ def parse_envelope(method, query, mimetype, body):
     total = sum(counts.values())
     if total > MAX_EVENTS:
         raise UnreadableRequest('the envelope holds {} events, more than the {} taken'.format(total, MAX_EVENTS))
-    items, ignored = [], {}
+    items: List[Union[IncomingMessage, MessageStatus]] = []
+    ignored: Dict[str, int] = {}
     for kind, entries in event.values.items():
         read = EVENT_READERS.get(kind)
         if read is None:

@@ -9,7 +9,7 @@ from smsframework import IncomingMessage
 
 from ..status import platform_status
 from .fields import Fields
-from .formats import request_fields
+from .formats import Parsed, request_fields
 
 #: Reply fields passed on in ``meta`` when the push has them.
 REPLY_META = ('charset', 'udh', 'keyword', 'network', 'integrationName', 'clientMessageId')
@@ -18,7 +18,7 @@ REPLY_META = ('charset', 'udh', 'keyword', 'network', 'integrationName', 'client
 STATUS_META = ('statusDescription', 'clientMessageId', 'integrationName', 'requestId', 'from')
 
 
-def read_fields(method, query, mimetype, body):
+def read_fields(method: str, query: bytes, mimetype: str, body: bytes) -> Fields:
     """The fields of a Platform push, GET or POST (see :func:`.formats.request_fields`).
 
     A JSON value that is an object, an array or a boolean is ignored rather than refused: none of the
@@ -27,7 +27,7 @@ def read_fields(method, query, mimetype, body):
     return Fields(request_fields(method, query, mimetype, body, other_json_values='ignore'))
 
 
-def parse_reply(method, query, mimetype, body):
+def parse_reply(method: str, query: bytes, mimetype: str, body: bytes) -> Parsed:
     """The :class:`smsframework.IncomingMessage` of a reply callback.
 
     ``replyMessageId`` (the reply's own id; ``messageId`` when it is absent) is the msgid; when both
@@ -54,7 +54,7 @@ def parse_reply(method, query, mimetype, body):
     return [message], {}
 
 
-def parse_status(method, query, mimetype, body):
+def parse_status(method: str, query: bytes, mimetype: str, body: bytes) -> Parsed:
     """The status of a status callback: the class for its ``statusCode`` (or, without one,
     for its ``status`` name), as :func:`~smsframework_clickatell.status.platform_status` gives it.
 

@@ -11,9 +11,13 @@ Whatever cannot be read raises :class:`~.formats.UnreadableRequest` with a one-l
 """
 import math
 import re
+from typing import Literal, Mapping, Optional, overload
 
 from .. import ids, phone
-from .formats import UnreadableRequest, has_lone_surrogate, quote
+from .formats import FieldValue, UnreadableRequest, has_lone_surrogate, quote
+
+#: The fields of a push, as :func:`~.formats.request_fields` reads them.
+PushFields = Mapping[str, FieldValue]
 
 #: Length caps, by kind of field.
 MAX_PHONE_LENGTH = phone.MAX_LENGTH  # 32: E.164's 15 digits and room for formatting
@@ -29,7 +33,7 @@ _DECIMAL = re.compile(r'[0-9]+(\.[0-9]+)?\Z')  # two classes, "." between them: 
 _WHOLE = re.compile(r'[0-9]+\Z')
 
 
-def capped(fields, name, max_length):
+def capped(fields: PushFields, name: str, max_length: int) -> Optional[FieldValue]:
     """A field's value as it came (``bytes`` or ``str``), or None when absent.
 
     :raises UnreadableRequest: it is longer than `max_length`
@@ -40,7 +44,7 @@ def capped(fields, name, max_length):
     return value
 
 
-def text_field(fields, name, max_length=MAX_NAME_LENGTH):
+def text_field(fields: PushFields, name: str, max_length: int = MAX_NAME_LENGTH) -> Optional[str]:
     """A field that is plain text, or None when absent: raw bytes must be UTF-8 (ASCII in practice).
 
     :raises UnreadableRequest: longer than `max_length`, or bytes that are not UTF-8
@@ -54,7 +58,7 @@ def text_field(fields, name, max_length=MAX_NAME_LENGTH):
         raise UnreadableRequest('field {} is not valid UTF-8'.format(name)) from None
 
 
-def required_text(fields, *names, max_length=MAX_NAME_LENGTH):
+def required_text(fields: PushFields, *names: str, max_length: int = MAX_NAME_LENGTH) -> str:
     """The first of `names` present and not empty, as text.
 
     :raises UnreadableRequest: none is, or as :func:`text_field`
@@ -66,7 +70,13 @@ def required_text(fields, *names, max_length=MAX_NAME_LENGTH):
     raise UnreadableRequest('missing field {}'.format(' or '.join(names)))
 
 
-def message_id(fields, *names, required=False):
+@overload
+def message_id(fields: PushFields, *names: str, required: Literal[True]) -> str: ...
+@overload
+def message_id(fields: PushFields, *names: str, required: bool = False) -> Optional[str]: ...
+
+
+def message_id(fields: PushFields, *names: str, required: bool = False) -> Optional[str]:
     """The first of `names` present and not empty, as a message id (:func:`~..ids.is_message_id`);
     None when none is and it is not `required`.
 
@@ -84,12 +94,19 @@ def message_id(fields, *names, required=False):
     return None
 
 
-def phone_number(fields, name, required=False):
+@overload
+def phone_number(fields: PushFields, name: str, required: Literal[True]) -> str: ...
+@overload
+def phone_number(fields: PushFields, name: str, required: bool = False) -> Optional[str]: ...
+
+
+def phone_number(fields: PushFields, name: str, required: bool = False) -> Optional[str]:
     """A field holding a phone number (:func:`~..phone.is_phone_number`), or None when absent or empty.
 
     :raises UnreadableRequest: required and missing, longer than :data:`MAX_PHONE_LENGTH`, or not a
         phone number
     """
+    value: Optional[str]
     if required:
         value = required_text(fields, name, max_length=MAX_PHONE_LENGTH)
     else:
@@ -101,7 +118,7 @@ def phone_number(fields, name, required=False):
     return value
 
 
-def whole_number(fields, name, max_digits):
+def whole_number(fields: PushFields, name: str, max_digits: int) -> int:
     """A required field holding a whole number of at most `max_digits` ASCII digits (``004`` is 4).
 
     :raises UnreadableRequest: missing, longer than :data:`MAX_NUMBER_LENGTH`, or not such a number
@@ -112,7 +129,7 @@ def whole_number(fields, name, max_digits):
     return int(value)
 
 
-def decimal(fields, name):
+def decimal(fields: PushFields, name: str) -> Optional[float]:
     """A field holding a non-negative decimal number (``0.300000``), as a float; None when absent.
 
     :raises UnreadableRequest: longer than :data:`MAX_NUMBER_LENGTH`, not such a number, or one no
@@ -129,7 +146,7 @@ def decimal(fields, name):
     return number
 
 
-def valid_text(text, name):
+def valid_text(text: str, name: str) -> str:
     """`text` when every character of it can be written as UTF-8.
 
     A decoder may produce lone surrogates (UTF-7 does, from ``+2AA-``), which no hook could store,

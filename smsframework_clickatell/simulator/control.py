@@ -8,26 +8,30 @@
   cannot be done.
 """
 import re
+from typing import TYPE_CHECKING, Any, Dict, List, cast
 
 from . import wire
 from .pusher import PushFailed
 
+if TYPE_CHECKING:
+    from .server import ClickatellSimulator
 
-def owns(path):
+
+def owns(path: str) -> bool:
     return path.startswith('/simulator/')
 
 
-def refuse(status, reason):
+def refuse(status: int, reason: str) -> wire.Response:
     return wire.as_json({'error': reason}, status, note=reason)
 
 
-def messages(sim, request):
+def messages(sim: 'ClickatellSimulator', request: wire.Request) -> wire.Response:
     """``GET /simulator/messages``."""
     listed = [message.as_dict() for message in sim.messages]
     return wire.as_json(listed, note='{} message(s)'.format(len(listed)))
 
 
-def mo(sim, request):
+def mo(sim: 'ClickatellSimulator', request: wire.Request) -> wire.Response:
     """``POST /simulator/mo``."""
     try:
         document = request.json()
@@ -36,9 +40,12 @@ def mo(sim, request):
     if not isinstance(document, dict) or not all(
             isinstance(document.get(name), str) for name in ('from', 'to', 'text')):
         return refuse(400, '"from", "to" and "text" must be strings')
-    options = {name: document[name] for name in ('charset', 'api') if document.get(name) is not None}
+    # As given: inject_mo checks them.
+    options: Dict[str, Any] = {name: document[name] for name in ('charset', 'api') if document.get(name) is not None}
     try:
-        push = sim.inject_mo(document['from'], document['to'], document['text'], **options)
+        # All three are strings: checked above.
+        push = sim.inject_mo(cast(str, document['from']), cast(str, document['to']), cast(str, document['text']),
+                             **options)
     except PushFailed as failure:
         return wire.as_json({'delivered': False, 'msgid': failure.push.msgid, 'http_status': failure.push.http_status,
                              'error': str(failure)}, 502, note=str(failure))
@@ -48,7 +55,7 @@ def mo(sim, request):
                         note='MO {} pushed'.format(push.msgid))
 
 
-ROUTES = [
+ROUTES: List[wire.Route] = [
     (re.compile('/simulator/messages'), ('GET',), messages),
     (re.compile('/simulator/mo'), ('POST',), mo),
 ]

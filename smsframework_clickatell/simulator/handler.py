@@ -8,19 +8,36 @@ import logging
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any, Callable, List, Optional, Protocol, Set, Tuple, Union, cast
 
 from . import control, legacy, one, platform, wire
+
+if TYPE_CHECKING:
+    from .server import ClickatellSimulator
 
 log = logging.getLogger('smsframework_clickatell.simulator')
 
 #: The largest body read, in bytes; Clickatell's own limit is far lower, this only bounds memory.
 MAX_BODY_SIZE = 1024 * 1024
 
+
+class Service(Protocol):
+    """An API the simulator serves (a module: :mod:`.legacy`, :mod:`.platform`, ...)."""
+
+    ROUTES: List[wire.Route]
+
+    def owns(self, path: str) -> bool:
+        """Whether the path is the service's."""
+
+    def refuse(self, status: int, reason: str) -> wire.Response:
+        """The service's answer for a request it cannot route (404, 405)."""
+
+
 #: The services, each owning its paths: the first that owns a path answers for it.
-SERVICES = (control, legacy, platform, one)
+SERVICES: Tuple[Service, ...] = (control, legacy, platform, one)
 
 
-def dispatch(sim, request):
+def dispatch(sim: 'ClickatellSimulator', request: wire.Request) -> wire.Response:
     """The answer to a request: its route's, or the owning service's 404 or 405, or a plain 404."""
     for service in SERVICES:
         if not service.owns(request.path):
@@ -42,19 +59,19 @@ class SimulatorServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
 
-    def __init__(self, address, simulator):
+    def __init__(self, address: Tuple[str, int], simulator: 'ClickatellSimulator') -> None:
         if ':' in address[0]:
             self.address_family = socket.AF_INET6
         self.simulator = simulator
-        self._connections = set()
+        self._connections: Set[socket.socket] = set()
         self._connections_lock = threading.Lock()
         super().__init__(address, Handler)
 
-    def track(self, connection, open_):
+    def track(self, connection: socket.socket, open_: bool) -> None:
         with self._connections_lock:
             (self._connections.add if open_ else self._connections.discard)(connection)
 
-    def close_connections(self):
+    def close_connections(self) -> None:
         """End every kept-alive connection, so that no handler thread outlives the server."""
         with self._connections_lock:
             connections = list(self._connections)
@@ -64,12 +81,13 @@ class SimulatorServer(ThreadingHTTPServer):
             except OSError:
                 pass  # already closed by the other side
 
-    def handle_error(self, request, client_address):
+    def handle_error(self, request: Union[socket.socket, Tuple[bytes, socket.socket]], client_address: object) -> None:
         # A client that goes away mid-answer is not the simulator's failure: no traceback on stderr.
         log.debug('Simulator connection from %s ended with an error', client_address, exc_info=True)
 
 
 class Handler(BaseHTTPRequestHandler):
+    server: SimulatorServer
     protocol_version = 'HTTP/1.1'
     server_version = 'ClickatellSimulator'
     # Headers and body go out in two writes: without this, Nagle's algorithm holds the body until the
@@ -78,17 +96,17 @@ class Handler(BaseHTTPRequestHandler):
     #: Seconds an idle kept-alive connection stays open.
     timeout = 60
 
-    def setup(self):
+    def setup(self) -> None:
         super().setup()
         self.server.track(self.connection, True)
 
-    def finish(self):
+    def finish(self) -> None:
         try:
             super().finish()
         finally:
             self.server.track(self.connection, False)
 
-    def _read_body(self):
+    def _read_body(self) -> Tuple[Optional[bytes], Optional[wire.Response]]:
         """The body, or the refusal when it cannot be read."""
         if self.headers.get('Transfer-Encoding'):
             return None, wire.text('Length Required: send a Content-Length\n', 411)
@@ -102,7 +120,7 @@ class Handler(BaseHTTPRequestHandler):
             return None, wire.text('Payload Too Large: at most {} bytes\n'.format(MAX_BODY_SIZE), 413)
         return self.rfile.read(length), None
 
-    def _handle(self):
+    def _handle(self) -> None:
         raw = self.path.split('#', 1)[0]
         path, _, query = raw.partition('?')
         body, refusal = self._read_body()
@@ -110,6 +128,7 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True  # the unread body would be taken for the next request
             response = refusal
         else:
+            body = cast(bytes, body)  # read, as there is no refusal
             request = wire.Request(self.command, path, query.encode('latin-1', 'replace'), self.headers, body)
             try:
                 response = dispatch(self.server.simulator, request)
@@ -119,14 +138,14 @@ class Handler(BaseHTTPRequestHandler):
         self._write(response)
         log.info('%s %s %d %s', self.command, path, response.status, response.note)
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Callable[[], None]:
         # http.server answers 501 to a method without a do_ method; every method gets routed instead, so
         # that the API whose path it is refuses it in its own shape (405).
         if name.startswith('do_'):
             return self._handle
         raise AttributeError(name)
 
-    def _write(self, response):
+    def _write(self, response: wire.Response) -> None:
         self.send_response(response.status)
         self.send_header('Content-Type', response.content_type)
         self.send_header('Content-Length', str(len(response.body)))
@@ -138,6 +157,6 @@ class Handler(BaseHTTPRequestHandler):
         if self.command != 'HEAD':
             self.wfile.write(response.body)
 
-    def log_message(self, format, *args):
+    def log_message(self, format: str, *args: Any) -> None:
         # http.server's own lines quote the request line, which holds a legacy GET's password.
         pass

@@ -8,11 +8,18 @@ messages are pushed as form fields, by the simulator's ``callback_method``.
 import re
 import time
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Tuple, cast
 
 from ..error import ERROR_CODES
 from . import rules, statuses, wire
-from .pusher import Push
-from .state import PART_CHARGE, SimulatedMessage, new_id
+from .pusher import FormData, Push
+from .state import PART_CHARGE, Incoming, SimulatedMessage, new_id
+
+if TYPE_CHECKING:
+    from .server import ClickatellSimulator
+
+#: A command: ``handler(sim, fields, method)`` gives the answer's text, or raises :class:`Refusal`.
+Command = Callable[['ClickatellSimulator', Dict[str, str], str], str]
 
 #: A ``concat`` not given: the default of a new API connection.
 DEFAULT_CONCAT = 3
@@ -25,7 +32,7 @@ MAX_DELIVERY_DELAY = 10080
 #: MO timestamps are written in GMT+2, all year round.
 MO_TIMEZONE = timezone(timedelta(hours=2))
 
-_TEXTS = {row[0]: row[1] for row in ERROR_CODES}
+_TEXTS: Dict[int, str] = {row[0]: row[1] for row in ERROR_CODES}
 _CLIENT_ID = re.compile(r'[A-Za-z0-9]{1,32}\Z')
 _WHOLE = re.compile(r'[0-9]{1,9}\Z')
 _HEX = re.compile(r'[0-9A-Fa-f]*\Z')
@@ -34,29 +41,29 @@ _HEX = re.compile(r'[0-9A-Fa-f]*\Z')
 class Refusal(Exception):
     """An ``ERR:`` answer for the whole request."""
 
-    def __init__(self, code):
+    def __init__(self, code: int) -> None:
         super().__init__(code)
         self.code = code
 
 
-def error_line(code, to=None):
+def error_line(code: int, to: Optional[str] = None) -> str:
     """``ERR: 105, Invalid destination address``, with `` To: n`` for one of several recipients."""
     line = 'ERR: {:03d}, {}'.format(code, _TEXTS.get(code, 'Unknown error'))
     return line if to is None else '{} To: {}'.format(line, to)
 
 
-def owns(path):
+def owns(path: str) -> bool:
     return path.startswith('/http/')
 
 
-def refuse(status, reason):
+def refuse(status: int, reason: str) -> wire.Response:
     """A request the API cannot route (unknown command, wrong method)."""
     return wire.text(reason, status)
 
 
-def _command(handler):
+def _command(handler: Command) -> wire.Handler:
     """Authenticate, then run `handler(sim, fields)`; a :class:`Refusal` becomes its ERR line."""
-    def run(sim, request):
+    def run(sim: 'ClickatellSimulator', request: wire.Request) -> wire.Response:
         fields = request.form()
         try:
             authenticate(sim, fields)
@@ -67,7 +74,7 @@ def _command(handler):
     return run
 
 
-def authenticate(sim, fields):
+def authenticate(sim: 'ClickatellSimulator', fields: Dict[str, str]) -> None:
     """:raises Refusal: 108 for a missing or unknown api_id (or no legacy account at all), 001 for
     a wrong user or password"""
     if not rules.same_secret(fields.get('api_id'), sim.api_id):
@@ -79,7 +86,7 @@ def authenticate(sim, fields):
 
 # Commands
 
-def sendmsg(sim, fields, method):
+def sendmsg(sim: 'ClickatellSimulator', fields: Dict[str, str], method: str) -> str:
     """``sendmsg``: one ``ID:`` (or ``ERR:``) line per recipient, ``To:`` named when there are several."""
     recipients = [n.strip() for n in fields.get('to', '').split(',')]
     if not any(recipients):
@@ -106,7 +113,7 @@ def sendmsg(sim, fields, method):
         raise Refusal(301)  # nothing sent, nothing charged
     parameters = {k: v for k, v in fields.items() if k not in CREDENTIALS + ('to', 'text')}
     scheduled = delay > 0 or bool(fields.get('scheduled_time'))
-    lines = []
+    lines: List[Tuple[str, str]] = []
     for number in recipients:
         if not rules.valid_number(number):
             lines.append((number, error_line(105)))
@@ -120,18 +127,18 @@ def sendmsg(sim, fields, method):
     return '\n'.join('{} To: {}'.format(line, number) for number, line in lines)
 
 
-def getbalance(sim, fields, method):
+def getbalance(sim: 'ClickatellSimulator', fields: Dict[str, str], method: str) -> str:
     """``getbalance``: ``Credit: 12.50``."""
     return 'Credit: {:.2f}'.format(sim.account.credit)
 
 
-def querymsg(sim, fields, method):
+def querymsg(sim: 'ClickatellSimulator', fields: Dict[str, str], method: str) -> str:
     """``querymsg``: ``ID: x Status: 004``; 103/104 for an unknown id, 109 for none."""
     message = _find(sim, fields)
     return 'ID: {} Status: {:03d}'.format(message.msgid, message.code)
 
 
-def delmsg(sim, fields, method):
+def delmsg(sim: 'ClickatellSimulator', fields: Dict[str, str], method: str) -> str:
     """``delmsg``: stops a message still waiting for its delivery time (status 006); a message already
     on its way keeps its status. Either way the answer is ``ID: x Status: NNN``, and the charge stays."""
     message = _find(sim, fields)
@@ -140,19 +147,19 @@ def delmsg(sim, fields, method):
     return 'ID: {} Status: {:03d}'.format(message.msgid, message.code)
 
 
-def getmsgcharge(sim, fields, method):
+def getmsgcharge(sim: 'ClickatellSimulator', fields: Dict[str, str], method: str) -> str:
     """``getmsgcharge``: ``apiMsgId: x charge: 1 status: 004``."""
     message = _find(sim, fields)
     return 'apiMsgId: {} charge: {:g} status: {:03d}'.format(message.msgid, message.charge, message.code)
 
 
-ROUTES = [
+ROUTES: List[wire.Route] = [
     (re.compile('/http/' + handler.__name__), ('GET', 'POST'), _command(handler))
     for handler in (sendmsg, getbalance, querymsg, delmsg, getmsgcharge)
 ]
 
 
-def _find(sim, fields):
+def _find(sim: 'ClickatellSimulator', fields: Dict[str, str]) -> SimulatedMessage:
     if fields.get('apimsgid'):
         message = sim.account.find('legacy', msgid=fields['apimsgid'].strip())
         code = 103
@@ -166,7 +173,7 @@ def _find(sim, fields):
     return message
 
 
-def _text(fields):
+def _text(fields: Dict[str, str]) -> Tuple[str, bool]:
     """The message's text, decoded; and whether it came as UCS-2 hex.
 
     :raises Refusal: 107 for no text, 116 for ``unicode=1`` text that is not UTF-16BE hex
@@ -185,7 +192,7 @@ def _text(fields):
     return raw, unicode
 
 
-def _whole(fields, name, default, low, high, code):
+def _whole(fields: Dict[str, str], name: str, default: int, low: int, high: Optional[int], code: int) -> int:
     """A whole-number parameter within [low, high] (high None: no limit).
 
     :raises Refusal: `code` when it is not
@@ -200,19 +207,19 @@ def _whole(fields, name, default, low, high, code):
 
 # Pushes
 
-def wants_report(level, code):
+def wants_report(level: int, code: int) -> bool:
     """Whether a ``callback`` level asks for a status: bit 1 intermediate (003), bit 2 final, bit 4 errors."""
     return bool((level & 1 and code == statuses.DELIVERED_TO_GATEWAY)
                 or (level & 2 and code in statuses.FINAL)
                 or (level & 4 and code in statuses.ERRORS))
 
 
-def status_push(sim, message, code):
+def status_push(sim: 'ClickatellSimulator', message: SimulatedMessage, code: int) -> Optional[Push]:
     """The delivery report for `message` entering status `code`, or None when none is due."""
     level = int(message.parameters.get('callback') or 0)
     if not sim.status_url or not wants_report(level, code):
         return None
-    data = [('api_id', sim.api_id), ('apiMsgId', message.msgid), ('cliMsgId', message.client_message_id or ''),
+    data: List[Tuple[str, str]] = [('api_id', sim.api_id or ''), ('apiMsgId', message.msgid), ('cliMsgId', message.client_message_id or ''),
             ('timestamp', str(int(time.time()))), ('to', message.to)]
     if message.sender:
         data.append(('from', message.sender))
@@ -220,10 +227,11 @@ def status_push(sim, message, code):
     return Push('status', 'legacy', sim.status_url, sim.callback_method, 'form', data, message.msgid)
 
 
-def mo_push(sim, mo):
+def mo_push(sim: 'ClickatellSimulator', mo: Incoming) -> Push:
     """An incoming message push (an :class:`~.state.Incoming`): the text as its raw bytes in its
     charset, percent-encoded; the time in GMT+2."""
-    data = [('api_id', sim.api_id or ''), ('moMsgId', mo.msgid), ('from', mo.src), ('to', mo.dst),
+    data: FormData = [('api_id', sim.api_id or ''), ('moMsgId', mo.msgid), ('from', mo.src), ('to', mo.dst),
             ('timestamp', datetime.fromtimestamp(mo.time, MO_TIMEZONE).strftime('%Y-%m-%d %H:%M:%S')),
             ('charset', mo.charset), ('udh', ''), ('text', mo.raw)]
-    return Push('mo', 'legacy', sim.reply_url, sim.callback_method, 'form', data, mo.msgid)
+    # (reply_url is set: inject_mo checked it)
+    return Push('mo', 'legacy', cast(str, sim.reply_url), sim.callback_method, 'form', data, mo.msgid)

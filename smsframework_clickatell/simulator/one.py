@@ -8,11 +8,15 @@ are always POST JSON envelopes, with One API's own status numbering (5 is DEVICE
 """
 import re
 import time
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, cast
 
 from ..error import ONE_API_ERROR_CODES
 from . import rules, statuses, wire
 from .pusher import Push
-from .state import PART_CHARGE, SimulatedMessage, new_id
+from .state import PART_CHARGE, Incoming, SimulatedMessage, new_id
+
+if TYPE_CHECKING:
+    from .server import ClickatellSimulator
 
 #: Most messages of one request.
 MAX_MESSAGES = 200
@@ -22,35 +26,35 @@ MAX_MESSAGES = 200
 #: services do, with 429 and a Retry-After.
 HTTP_STATUSES = {1: 401, 20: 402, 43: 429}
 
-_DESCRIPTIONS = {row[0]: row[1] for row in ONE_API_ERROR_CODES}
+_DESCRIPTIONS: Dict[int, str] = {row[0]: row[1] for row in ONE_API_ERROR_CODES}
 
 
-def owns(path):
+def owns(path: str) -> bool:
     return path.startswith('/v1/')
 
 
-def error(code):
+def error(code: int) -> Dict[str, Any]:
     """The error object for a code."""
     return {'code': code, 'description': _DESCRIPTIONS[code]}
 
 
-def http_status(code):
+def http_status(code: int) -> int:
     return HTTP_STATUSES.get(code, 400)
 
 
-def whole_request_error(code):
+def whole_request_error(code: int) -> wire.Response:
     """An answer refusing the whole request."""
     return wire.as_json({'messages': [], 'error': error(code)}, http_status(code), note=_DESCRIPTIONS[code])
 
 
-def refuse(status, reason):
+def refuse(status: int, reason: str) -> wire.Response:
     """An unknown resource (41) or a method it does not take (42), both HTTP 400 as One API documents."""
     return whole_request_error(42 if status == 405 else 41)
 
 
 # Endpoints
 
-def send(sim, request):
+def send(sim: 'ClickatellSimulator', request: wire.Request) -> wire.Response:
     """``POST /v1/message``: ``{"messages": [{"channel": "sms", "to", "content", "from", "clientMessageId"}]}``."""
     if not rules.key_given(sim, request):
         return whole_request_error(1)
@@ -79,7 +83,7 @@ def send(sim, request):
                         note='{} of {} accepted'.format(accepted, len(entries)))
 
 
-def message_status(sim, request, msgid):
+def message_status(sim: 'ClickatellSimulator', request: wire.Request, msgid: str) -> wire.Response:
     """``GET /v1/message/{id}``: ``{"sms": {"status", "timestamp"}}``; no channel key for an unknown id."""
     if not rules.key_given(sim, request):
         return whole_request_error(1)
@@ -90,14 +94,15 @@ def message_status(sim, request, msgid):
                         note='{} {}'.format(msgid, message.status_name))
 
 
-ROUTES = [
+ROUTES: List[wire.Route] = [
     (re.compile('/v1/message'), ('POST',), send),
     (re.compile('/v1/message/([^/]+)'), ('GET',), message_status),
 ]
 
 
-def _send_one(sim, item):
+def _send_one(sim: 'ClickatellSimulator', item: wire.JSON) -> Dict[str, Any]:
     """Accept one message object, or say why not: an answer entry."""
+    entry: Dict[str, Any]  # a JSON object
     entry = {'apiMessageId': None, 'accepted': False, 'to': None, 'clientMessageId': None, 'error': None}
     if not isinstance(item, dict):
         entry['error'] = error(23)
@@ -105,6 +110,7 @@ def _send_one(sim, item):
     number, content = item.get('to'), item.get('content')
     sender, client_id = item.get('from'), item.get('clientMessageId')
     entry.update(to=number, clientMessageId=client_id)
+    code: Optional[int]
     if item.get('channel', 'sms') != 'sms':
         code = 38
     elif (not isinstance(content, str) or not content or not isinstance(number, str)
@@ -123,8 +129,9 @@ def _send_one(sim, item):
         entry['error'] = error(code)
         return entry
     parameters = {k: v for k, v in item.items() if k not in ('to', 'content')}
-    message = SimulatedMessage('one', new_id(), number, content, sender, client_id, parameters, parts,
-                               parts * PART_CHARGE)
+    # Checked above: "to" and "content" are strings, "from" and "clientMessageId" strings or absent.
+    message = SimulatedMessage('one', new_id(), cast(str, number), cast(str, content), cast(Optional[str], sender),
+                               cast(Optional[str], client_id), parameters, parts, parts * PART_CHARGE)
     sim.accept(message)
     entry.update(apiMessageId=message.msgid, accepted=True)
     return entry
@@ -132,7 +139,7 @@ def _send_one(sim, item):
 
 # Pushes
 
-def status_push(sim, message, code):
+def status_push(sim: 'ClickatellSimulator', message: SimulatedMessage, code: int) -> Optional[Push]:
     """A ``messageStatusUpdate`` event for `message` entering status `code` (legacy code, translated)."""
     if not sim.status_url:
         return None
@@ -143,20 +150,21 @@ def status_push(sim, message, code):
                 _envelope(sim, 'messageStatusUpdate', event), message.msgid)
 
 
-def mo_push(sim, mo):
+def mo_push(sim: 'ClickatellSimulator', mo: Incoming) -> Push:
     """A ``moText`` event: the content as text, the charset as the message came in."""
     related = mo.replying_to
     event = {'channel': 'sms', 'messageId': mo.msgid,
              'relatedMessageId': related.msgid if related is not None else None,
              'relatedClientMessageId': related.client_message_id if related is not None else None,
              'from': mo.src, 'to': mo.dst, 'timestamp': _ms(mo.time), 'content': mo.text, 'charset': mo.charset}
-    return Push('mo', 'one', sim.reply_url, 'POST', 'json', _envelope(sim, 'moText', event), mo.msgid)
+    # (reply_url is set: inject_mo checked it)
+    return Push('mo', 'one', cast(str, sim.reply_url), 'POST', 'json', _envelope(sim, 'moText', event), mo.msgid)
 
 
-def _envelope(sim, kind, event):
+def _envelope(sim: 'ClickatellSimulator', kind: str, event: Mapping[str, object]) -> Dict[str, object]:
     return {'integrationId': sim.integration_id, 'integrationName': sim.integration_name,
             'event': {kind: [event]}}
 
 
-def _ms(seconds):
+def _ms(seconds: Optional[float]) -> int:
     return int((time.time() if seconds is None else seconds) * 1000)

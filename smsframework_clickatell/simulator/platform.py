@@ -8,53 +8,63 @@ key, confirmed), the codes here are the legacy ones with the legacy texts. A wro
 parameters by GET, as the simulator's ``callback_method`` says.
 """
 import re
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Union, cast
 from urllib.parse import quote_from_bytes
 
 from ..error import ERROR_CODES
 from . import rules, statuses, wire
 from .pusher import Push
-from .state import PART_CHARGE, SimulatedMessage, new_id
+from .state import PART_CHARGE, Incoming, SimulatedMessage, new_id
+
+if TYPE_CHECKING:
+    from .server import ClickatellSimulator
+
+#: An endpoint: ``handler(sim, request)`` gives the answer.
+Endpoint = Callable[['ClickatellSimulator', wire.Request], wire.Response]
+
+#: A callback's fields (None: not sent by GET, null in JSON).
+CallbackData = Dict[str, Union[str, bytes, int, None]]
 
 #: Most recipients of one request.
 MAX_RECIPIENTS = 200
 #: The charsets a message may name.
 CHARSETS = ('ASCII', 'UCS2-BE', 'UTF-8', 'Windows-1252')
 
-_TEXTS = {row[0]: row[1] for row in ERROR_CODES}
+_TEXTS: Dict[int, str] = {row[0]: row[1] for row in ERROR_CODES}
 _TEXTS[108] = 'Invalid or missing integration API Key'  # as real answers write it
 
 
-def owns(path):
+def owns(path: str) -> bool:
     return path == '/messages' or path.startswith(('/messages/', '/public-client/'))
 
 
 class Refusal(Exception):
     """An error answer for the whole request."""
 
-    def __init__(self, code, description, status=400):
+    def __init__(self, code: int, description: str, status: int = 400) -> None:
         super().__init__(description)
         self.code, self.description, self.status = code, description, status
 
 
-def error_fields(code, description):
+def error_fields(code: int, description: str) -> Dict[str, Any]:
     """``errorCode``, ``error`` and ``errorDescription`` for a code."""
     return {'errorCode': code, 'error': _TEXTS.get(code, 'Unknown error') + '.', 'errorDescription': description}
 
 
-def refuse(status, reason, code=None):
+def refuse(status: int, reason: str, code: Optional[int] = None) -> wire.Response:
     """A whole-request error answer."""
     fields = error_fields(code, reason) if code is not None else {
         'errorCode': None, 'error': reason, 'errorDescription': reason}
     return wire.as_json(dict({'messages': []}, **fields), status, note=reason)
 
 
-def _unauthorized():
+def _unauthorized() -> wire.Response:
     return refuse(401, 'The Authorization header must hold the integration\'s API key.', 108)
 
 
-def _keyed(handler):
+def _keyed(handler: Endpoint) -> Endpoint:
     """Run `handler(sim, request)` for a request with the right key; a :class:`Refusal` becomes its answer."""
-    def run(sim, request):
+    def run(sim: 'ClickatellSimulator', request: wire.Request) -> wire.Response:
         if not rules.key_given(sim, request):
             return _unauthorized()
         try:
@@ -68,7 +78,7 @@ def _keyed(handler):
 # Endpoints
 
 @_keyed
-def send(sim, request):
+def send(sim: 'ClickatellSimulator', request: wire.Request) -> wire.Response:
     """``POST /messages``: a JSON body with ``to`` (a list), ``content`` and options."""
     try:
         document = request.json()
@@ -77,12 +87,12 @@ def send(sim, request):
     return _send(sim, document)
 
 
-def send_by_get(sim, request):
+def send_by_get(sim: 'ClickatellSimulator', request: wire.Request) -> wire.Response:
     """``GET /messages/http/send?apiKey=...&to=...&content=...``: the same send, with the key as a parameter."""
     fields = request.form(encoding='utf-8')
     if not rules.same_secret(fields.get('apiKey'), sim.api_key):
         return _unauthorized()
-    document = {name: value for name, value in fields.items() if name not in ('apiKey', 'to')}
+    document: Dict[str, wire.JSON] = {name: value for name, value in fields.items() if name not in ('apiKey', 'to')}
     document['to'] = [n for n in fields.get('to', '').split(',') if n]
     try:
         return _send(sim, document)
@@ -91,14 +101,14 @@ def send_by_get(sim, request):
 
 
 @_keyed
-def balance(sim, request):
+def balance(sim: 'ClickatellSimulator', request: wire.Request) -> wire.Response:
     """``GET /public-client/balance``."""
     credit = sim.account.credit
     return wire.as_json({'balance': credit, 'currency': 'ZAR'}, note='balance {:g}'.format(credit))
 
 
 @_keyed
-def message_status(sim, request):
+def message_status(sim: 'ClickatellSimulator', request: wire.Request) -> wire.Response:
     """``GET /public-client/message/status?messageId=...``: 404 with code 103 for an unknown id."""
     msgid = request.form(encoding='utf-8').get('messageId', '').strip()
     if not msgid:
@@ -111,7 +121,7 @@ def message_status(sim, request):
                         note='{} {}'.format(message.msgid, message.status_name))
 
 
-ROUTES = [
+ROUTES: List[wire.Route] = [
     (re.compile('/messages'), ('POST',), send),
     (re.compile('/messages/http/send'), ('GET',), send_by_get),
     (re.compile('/public-client/balance'), ('GET',), balance),
@@ -119,7 +129,7 @@ ROUTES = [
 ]
 
 
-def _send(sim, document):
+def _send(sim: 'ClickatellSimulator', document: wire.JSON) -> wire.Response:
     if not isinstance(document, dict):
         raise Refusal(101, 'The body must be a JSON object.')
     recipients = document.get('to')
@@ -150,13 +160,13 @@ def _send(sim, document):
         raise Refusal(113, 'The text takes {} parts; at most {} are possible.'.format(parts, rules.MAX_PARTS))
 
     if not sim.account.admit(len(recipients)):
-        answer = refuse(429, 'Too many messages per second: try again later.')
-        answer.headers = (('Retry-After', '1'),)
-        return answer
+        refusal = refuse(429, 'Too many messages per second: try again later.')
+        refusal.headers = (('Retry-After', '1'),)
+        return refusal
 
     parameters = {k: v for k, v in document.items() if k not in ('to', 'content')}
     charge = parts * PART_CHARGE
-    entries = []
+    entries: List[Dict[str, Any]] = []
     for number in recipients:
         entry = {'apiMessageId': None, 'accepted': False, 'to': number,
                  'errorCode': None, 'error': None, 'errorDescription': None}
@@ -165,8 +175,9 @@ def _send(sim, document):
         elif not sim.account.charge(charge):
             entry.update(error_fields(301, 'The account has no credit left.'))
         else:
-            message = SimulatedMessage('platform', new_id(), number, content, sender, client_id,
-                                       dict(parameters), parts, charge)
+            # Checked above: each number is a string, "from" a string or absent.
+            message = SimulatedMessage('platform', new_id(), cast(str, number), content, cast(Optional[str], sender),
+                                       client_id, dict(parameters), parts, charge)
             sim.accept(message)
             entry.update(apiMessageId=message.msgid, accepted=True)
         entries.append(entry)
@@ -177,10 +188,11 @@ def _send(sim, document):
 
 # Pushes
 
-def status_push(sim, message, code):
+def status_push(sim: 'ClickatellSimulator', message: SimulatedMessage, code: int) -> Optional[Push]:
     """The status callback for `message` entering status `code` (legacy numbering, Platform's names)."""
     if not sim.status_url:
         return None
+    data: CallbackData
     data = {'integrationName': sim.integration_name, 'messageId': message.msgid,
             'clientMessageId': message.client_message_id, 'to': message.to, 'from': message.sender,
             'statusCode': code, 'status': statuses.platform_name(code),
@@ -188,24 +200,25 @@ def status_push(sim, message, code):
     return _push(sim, 'status', sim.status_url, data, message.msgid)
 
 
-def mo_push(sim, mo):
+def mo_push(sim: 'ClickatellSimulator', mo: Incoming) -> Push:
     """The reply callback for an incoming message. By POST the text is JSON: the text itself for
     UTF-8, its raw bytes percent-encoded for any other charset. By GET, its raw bytes in the query."""
+    data: CallbackData
     data = {'integrationName': sim.integration_name,
             'messageId': mo.replying_to.msgid if mo.replying_to is not None else None,
             'replyMessageId': mo.msgid, 'fromNumber': mo.src, 'toNumber': mo.dst, 'timestamp': _ms(mo.time),
             'text': mo.raw, 'charset': mo.charset, 'udh': ''}
     if sim.callback_method == 'POST':
         data['text'] = mo.text if mo.charset.upper() == 'UTF-8' else quote_from_bytes(mo.raw, safe='')
-    return _push(sim, 'mo', sim.reply_url, data, mo.msgid)
+    return _push(sim, 'mo', cast(str, sim.reply_url), data, mo.msgid)  # (inject_mo checked reply_url)
 
 
-def _push(sim, kind, url, data, msgid):
+def _push(sim: 'ClickatellSimulator', kind: str, url: str, data: CallbackData, msgid: str) -> Push:
     if sim.callback_method == 'GET':
         pairs = [(name, value) for name, value in data.items() if value is not None]
         return Push(kind, 'platform', url, 'GET', 'form', pairs, msgid)
     return Push(kind, 'platform', url, 'POST', 'json', data, msgid)
 
 
-def _ms(seconds):
+def _ms(seconds: float) -> int:
     return int(seconds * 1000)

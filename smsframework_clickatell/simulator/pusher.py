@@ -14,6 +14,7 @@ import urllib.error
 import urllib.request
 from collections import deque
 from dataclasses import dataclass
+from typing import Any, Deque, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union, cast
 from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
 
 log = logging.getLogger('smsframework_clickatell.simulator')
@@ -22,6 +23,9 @@ log = logging.getLogger('smsframework_clickatell.simulator')
 DEFAULT_RETRY_DELAYS = (0.1, 0.3, 1.0)
 #: Seconds a push may take to connect and to be answered.
 DEFAULT_TIMEOUT = 5.0
+
+#: A form push's fields: (name, value) pairs, values text, raw bytes (sent percent-encoded) or numbers.
+FormData = Sequence[Tuple[str, Union[str, bytes, int]]]
 
 
 @dataclass
@@ -46,19 +50,19 @@ class Push:
     url: str
     method: str
     encoding: str
-    data: object
+    data: Union[FormData, Mapping[str, Any]]
     msgid: str = ''
     attempts: int = 0
-    http_status: object = None
-    error: object = None
+    http_status: Optional[int] = None
+    error: Optional[str] = None
     delivered: bool = False
 
-    def fields(self):
+    def fields(self) -> Mapping[str, Any]:
         """What was pushed, as text: a dict of fields (raw bytes decoded as ISO-8859-1), or the JSON."""
         if self.encoding == 'json':
-            return self.data
+            return cast(Mapping[str, Any], self.data)
         return {name: value.decode('iso-8859-1') if isinstance(value, bytes) else value
-                for name, value in self.data}
+                for name, value in cast(FormData, self.data)}
 
 
 class PushFailed(Exception):
@@ -67,7 +71,7 @@ class PushFailed(Exception):
     :ivar Push push: the push, with its last HTTP status or error
     """
 
-    def __init__(self, push):
+    def __init__(self, push: Push) -> None:
         self.push = push
         reason = push.error or 'HTTP {}'.format(push.http_status)
         super().__init__('{} push to {} failed after {} attempt(s): {}'.format(
@@ -81,26 +85,26 @@ class Pusher:
     :param float timeout: seconds each try may take
     """
 
-    def __init__(self, retry_delays=DEFAULT_RETRY_DELAYS, timeout=DEFAULT_TIMEOUT):
+    def __init__(self, retry_delays: Iterable[float] = DEFAULT_RETRY_DELAYS, timeout: float = DEFAULT_TIMEOUT) -> None:
         self.retry_delays = tuple(float(d) for d in retry_delays)
         if any(d < 0 for d in self.retry_delays):
             raise ValueError('retry delays must not be negative')
         self.timeout = float(timeout)
-        self.history = []
-        self._queue = deque()
+        self.history: List[Push] = []
+        self._queue: Deque[Push] = deque()
         self._busy = 0
         self._condition = threading.Condition()
         self._stopping = threading.Event()
-        self._thread = None
+        self._thread: Optional[threading.Thread] = None
         # No proxy (the environment's must not capture loopback pushes) and no redirects followed.
         self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirects())
 
-    def start(self):
+    def start(self) -> None:
         self._stopping.clear()
         self._thread = threading.Thread(target=self._run, name='clickatell-simulator-pusher', daemon=True)
         self._thread.start()
 
-    def stop(self):
+    def stop(self) -> None:
         """Stop the thread; pushes still queued are dropped (and logged)."""
         self._stopping.set()
         with self._condition:
@@ -112,18 +116,18 @@ class Pusher:
         if dropped:
             log.warning('Simulator stopped with %d push(es) not made', dropped)
 
-    def made(self):
+    def made(self) -> List[Push]:
         """The pushes made or given up so far, oldest first."""
         with self._condition:
             return list(self.history)
 
-    def submit(self, push):
+    def submit(self, push: Push) -> None:
         """Queue a push for the background thread."""
         with self._condition:
             self._queue.append(push)
             self._condition.notify_all()
 
-    def drain(self, timeout):
+    def drain(self, timeout: float) -> bool:
         """Wait until every queued push has been made or given up.
 
         :returns: True, or False when `timeout` seconds passed first
@@ -137,7 +141,7 @@ class Pusher:
                 self._condition.wait(left)
         return True
 
-    def deliver(self, push):
+    def deliver(self, push: Push) -> Push:
         """Make a push now, retrying as configured; the push records the outcome.
 
         :returns: the push
@@ -155,7 +159,7 @@ class Pusher:
             log.warning('%s', PushFailed(push))
         return push
 
-    def _run(self):
+    def _run(self) -> None:
         while True:
             with self._condition:
                 while not self._queue and not self._stopping.is_set():
@@ -173,7 +177,7 @@ class Pusher:
                     self._busy -= 1
                     self._condition.notify_all()
 
-    def _attempt(self, push):
+    def _attempt(self, push: Push) -> None:
         push.attempts += 1
         push.http_status, push.error = None, None
         try:
@@ -193,13 +197,13 @@ class Pusher:
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
     """A redirect is an answer like any other that is not 2xx: a failed push."""
 
-    def redirect_request(self, *args, **kwargs):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
         return None
 
 
-def _http_request(push):
+def _http_request(push: Push) -> urllib.request.Request:
     parts = urlsplit(push.url)
-    headers = {}
+    headers: Dict[str, str] = {}
     if parts.username is not None:
         pair = '{}:{}'.format(unquote(parts.username), unquote(parts.password or ''))
         headers['Authorization'] = 'Basic ' + base64.b64encode(pair.encode('utf-8')).decode('ascii')
@@ -219,7 +223,7 @@ def _http_request(push):
     return urllib.request.Request(url, data=payload, headers=headers, method='POST')
 
 
-def _safe_url(url):
+def _safe_url(url: str) -> str:
     """A URL as logs and errors show it: no user, password or query."""
     try:
         parts = urlsplit(url)

@@ -4,12 +4,16 @@ Loaded by every pytest run of every project that has the package installed, so i
 beyond pytest until a test asks for the fixture.
 """
 import secrets
+from typing import TYPE_CHECKING, Iterator
 
 import pytest
 
+if TYPE_CHECKING:
+    from smsframework_clickatell.simulator import ClickatellSimulator
+
 
 @pytest.fixture
-def clickatell_simulator():
+def clickatell_simulator() -> 'Iterator[ClickatellSimulator]':
     """A running :class:`~smsframework_clickatell.simulator.ClickatellSimulator` with credentials for
     every API: ``sim.api_id``, ``sim.user`` and ``sim.password`` for the legacy API, ``sim.api_key``
     for Platform and One API; ``sim.url`` is the `api_url` to give the provider. Set ``sim.status_url``

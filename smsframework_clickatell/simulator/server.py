@@ -2,16 +2,28 @@
 import codecs
 import logging
 import threading
+from typing import Dict, Iterable, List, Optional, Protocol, Tuple, Union, cast
 
 from . import legacy, one, platform, statuses
 from .handler import SimulatorServer
-from .pusher import DEFAULT_RETRY_DELAYS, DEFAULT_TIMEOUT, Pusher, PushFailed
-from .state import Account, Incoming, digits, new_id
+from .pusher import DEFAULT_RETRY_DELAYS, DEFAULT_TIMEOUT, Push, Pusher, PushFailed
+from .state import Account, Incoming, SimulatedMessage, digits, new_id
 
 log = logging.getLogger('smsframework_clickatell.simulator')
 
+
+class Generation(Protocol):
+    """An API generation's pushes (a module: :mod:`.legacy`, :mod:`.platform`, :mod:`.one`)."""
+
+    def status_push(self, sim: 'ClickatellSimulator', message: SimulatedMessage, code: int) -> Optional[Push]:
+        """The delivery report for `message` entering status `code` (legacy), or None when none is due."""
+
+    def mo_push(self, sim: 'ClickatellSimulator', mo: Incoming) -> Push:
+        """The push of an incoming message."""
+
+
 #: The API generations, by the names ``inject_mo`` takes.
-GENERATIONS = {'legacy': legacy, 'platform': platform, 'one': one}
+GENERATIONS: Dict[str, Generation] = {'legacy': legacy, 'platform': platform, 'one': one}
 
 #: Seconds between the server's checks for a stop request: how long stop() may wait for it. Short,
 #: so that a test suite starting a simulator per test does not wait on it; idle, it costs nothing to speak of.
@@ -50,9 +62,11 @@ class ClickatellSimulator:
         `callback_method`; a negative retry delay
     """
 
-    def __init__(self, *, api_id=None, user=None, password=None, api_key=None, credit=100.0,
-                 status_url=None, reply_url=None, host='127.0.0.1', port=0, callback_method='POST',
-                 push_retry_delays=DEFAULT_RETRY_DELAYS, push_timeout=DEFAULT_TIMEOUT):
+    def __init__(self, *, api_id: Union[str, int, None] = None, user: Optional[str] = None,
+                 password: Optional[str] = None, api_key: Optional[str] = None, credit: float = 100.0,
+                 status_url: Optional[str] = None, reply_url: Optional[str] = None, host: str = '127.0.0.1',
+                 port: int = 0, callback_method: str = 'POST',
+                 push_retry_delays: Iterable[float] = DEFAULT_RETRY_DELAYS, push_timeout: float = DEFAULT_TIMEOUT) -> None:
         legacy_credentials = (api_id, user, password)
         if any(value is not None for value in legacy_credentials) and None in legacy_credentials:
             raise ValueError('the legacy API needs api_id, user and password together')
@@ -71,39 +85,39 @@ class ClickatellSimulator:
         self.integration_name = 'Clickatell simulator'
         self._address = (host, port)
         self._pusher = Pusher(push_retry_delays, push_timeout)
-        self._server = None
-        self._thread = None
+        self._server: Optional[SimulatorServer] = None
+        self._thread: Optional[threading.Thread] = None
         self._lock = threading.Lock()
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         apis = [name for name, on in (('legacy', self._api_id), ('platform/one', self._api_key)) if on]
         return '<ClickatellSimulator {} {}>'.format(self.url or 'stopped', '+'.join(apis))
 
     # Credentials, read-only: they are what a provider under test is built from.
 
     @property
-    def api_id(self):
+    def api_id(self) -> Optional[str]:
         return self._api_id
 
     @property
-    def user(self):
+    def user(self) -> Optional[str]:
         return self._user
 
     @property
-    def password(self):
+    def password(self) -> Optional[str]:
         return self._password
 
     @property
-    def api_key(self):
+    def api_key(self) -> Optional[str]:
         return self._api_key
 
     @property
-    def callback_method(self):
+    def callback_method(self) -> str:
         """``'POST'`` or ``'GET'``: how legacy and Platform pushes go (may be set)."""
         return self._callback_method
 
     @callback_method.setter
-    def callback_method(self, method):
+    def callback_method(self, method: str) -> None:
         if method not in ('GET', 'POST'):
             raise ValueError("callback_method must be 'GET' or 'POST', not {!r}".format(method))
         self._callback_method = method
@@ -111,14 +125,15 @@ class ClickatellSimulator:
     # Running
 
     @property
-    def url(self):
+    def url(self) -> Optional[str]:
         """The base URL (``http://127.0.0.1:PORT``) to give the provider as `api_url`; None until started."""
         if self._server is None:
             return None
-        host, port = self._server.server_address[:2]
+        # An AF_INET or AF_INET6 address: its host is text (typeshed also allows bytes).
+        host, port = cast(Tuple[str, int], self._server.server_address[:2])
         return 'http://{}:{}'.format('[{}]'.format(host) if ':' in host else host, port)
 
-    def start(self):
+    def start(self) -> 'ClickatellSimulator':
         """Listen and serve in a background thread, and start the pusher.
 
         :returns: self
@@ -137,7 +152,7 @@ class ClickatellSimulator:
         log.info('Clickatell simulator listening on %s', self.url)
         return self
 
-    def stop(self):
+    def stop(self) -> None:
         """Stop serving, close open connections, and stop the pusher (pushes not yet made are dropped).
         Stopping a stopped simulator does nothing."""
         with self._lock:
@@ -147,48 +162,49 @@ class ClickatellSimulator:
             server.shutdown()
             server.close_connections()
             server.server_close()
-            self._thread.join(5)
+            if self._thread is not None:  # (started with the server)
+                self._thread.join(5)
             self._pusher.stop()
 
-    def __enter__(self):
+    def __enter__(self) -> 'ClickatellSimulator':
         return self.start()
 
-    def __exit__(self, *exc_info):
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
     # What happened
 
     @property
-    def credit(self):
+    def credit(self) -> float:
         """The credit left (may be set)."""
         return self.account.credit
 
     @credit.setter
-    def credit(self, value):
+    def credit(self, value: float) -> None:
         self.account.credit = value
 
     @property
-    def rate_limit(self):
+    def rate_limit(self) -> Optional[float]:
         """Most messages per second the Platform and One APIs take (None, the default: no limit). Beyond
         it a request is refused whole: One API code 43, Platform errorCode null; both HTTP 429 with
         ``Retry-After: 1``. The legacy API is not limited."""
         return self.account.rate_limit
 
     @rate_limit.setter
-    def rate_limit(self, value):
+    def rate_limit(self, value: Optional[float]) -> None:
         self.account.rate_limit = value
 
     @property
-    def messages(self):
+    def messages(self) -> List[SimulatedMessage]:
         """The messages accepted, oldest first (:class:`~.state.SimulatedMessage` copies)."""
         return self.account.messages()
 
     @property
-    def pushes(self):
+    def pushes(self) -> List[Push]:
         """The pushes made or given up so far, oldest first (:class:`~.pusher.Push`)."""
         return self._pusher.made()
 
-    def drain(self, timeout=5.0):
+    def drain(self, timeout: float = 5.0) -> None:
         """Wait until every delivery report due has been pushed (or given up after its retries).
 
         :raises TimeoutError: `timeout` seconds passed first
@@ -198,7 +214,7 @@ class ClickatellSimulator:
 
     # Steering
 
-    def set_outcome(self, number, status):
+    def set_outcome(self, number: Union[str, int], status: Union[int, str, None]) -> None:
         """Choose the final status of the messages sent to `number` from now on (default: delivered).
 
         :param number: the recipient (only its digits count: ``'+27 999 000 001'`` is ``27999000001``)
@@ -210,7 +226,7 @@ class ClickatellSimulator:
         """
         self.account.set_outcome(number, None if status is None else statuses.outcome_code(status))
 
-    def inject_mo(self, src, dst, text, charset='ISO-8859-1', api=None):
+    def inject_mo(self, src: str, dst: str, text: str, charset: str = 'ISO-8859-1', api: Optional[str] = None) -> Push:
         """Push an incoming message to `reply_url` as Clickatell does for the API generation, and wait
         for the application's answer (retrying as configured).
 
@@ -251,7 +267,7 @@ class ClickatellSimulator:
 
     # For the API modules
 
-    def accept(self, message, scheduled=False):
+    def accept(self, message: SimulatedMessage, scheduled: bool = False) -> None:
         """Record a message the API accepted, and set it on its way: at once to the final status chosen
         for its number (through 003, "delivered to gateway"), its reports queued for the pusher. A
         message `scheduled` for later waits in status 011 until deleted."""
@@ -262,7 +278,7 @@ class ClickatellSimulator:
         for code in statuses.progression(self.account.outcome(message.to)):
             self.move(message, code)
 
-    def move(self, message, code):
+    def move(self, message: SimulatedMessage, code: int) -> None:
         """Move a message to a status (legacy code) and queue the report it calls for, if any."""
         self.account.update(message, code)
         push = GENERATIONS[message.api].status_push(self, message, code)

@@ -7,6 +7,7 @@ from collections import deque
 import time
 import uuid
 from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Deque, Dict, List, Optional, Union
 
 from .. import phone
 from . import statuses
@@ -15,12 +16,12 @@ from . import statuses
 PART_CHARGE = 1.0
 
 
-def new_id():
+def new_id() -> str:
     """A message id as Clickatell writes it: 32 hex digits."""
     return uuid.uuid4().hex
 
 
-def digits(number):
+def digits(number: Union[str, int]) -> str:
     """A phone number's digits (``'+27 999 000 001'`` → ``'27999000001'``)."""
     return phone.digits(str(number))
 
@@ -47,9 +48,10 @@ class SimulatedMessage:
     msgid: str
     to: str
     text: str
-    sender: object = None
-    client_message_id: object = None
-    parameters: dict = field(default_factory=dict)
+    sender: Optional[str] = None
+    client_message_id: Optional[str] = None
+    #: As received: text (legacy forms) or any JSON value (Platform, One API).
+    parameters: Dict[str, Any] = field(default_factory=dict)
     parts: int = 1
     charge: float = 0.0
     status: int = statuses.QUEUED
@@ -58,7 +60,7 @@ class SimulatedMessage:
     #: The status in the legacy numbering, which the simulator works in.
     code: int = field(default=statuses.QUEUED, repr=False)
 
-    def set_code(self, code, when=None):
+    def set_code(self, code: int, when: Optional[float] = None) -> None:
         """Move to a status (legacy code), updating `status` and `status_name` in the API's numbering."""
         self.code = code
         self.time = time.time() if when is None else when
@@ -69,7 +71,7 @@ class SimulatedMessage:
         else:
             self.status, self.status_name = code, statuses.legacy_text(code)
 
-    def as_dict(self):
+    def as_dict(self) -> Dict[str, Any]:
         """The message as JSON-ready data."""
         return {
             'api': self.api, 'msgid': self.msgid, 'to': self.to, 'text': self.text, 'sender': self.sender,
@@ -98,26 +100,26 @@ class Incoming:
     text: str
     raw: bytes
     charset: str
-    replying_to: object = None
+    replying_to: Optional[SimulatedMessage] = None
     time: float = field(default_factory=time.time)
 
 
 class Account:
     """The simulated account. Every method takes the lock; callers never hold it."""
 
-    def __init__(self, credit):
+    def __init__(self, credit: float) -> None:
         self.lock = threading.Lock()
         self._credit = float(credit)
-        self._messages = []
-        self._by_id = {}
-        self._outcomes = {}
+        self._messages: List[SimulatedMessage] = []
+        self._by_id: Dict[str, SimulatedMessage] = {}
+        self._outcomes: Dict[str, int] = {}
         #: Most messages the newer APIs take per second (None: no limit).
-        self.rate_limit = None
+        self.rate_limit: Optional[float] = None
         #: The clock of the rate limit (seconds; tests replace it).
-        self.clock = time.monotonic
-        self._recent = deque()
+        self.clock: Callable[[], float] = time.monotonic
+        self._recent: Deque[float] = deque()
 
-    def admit(self, count):
+    def admit(self, count: int) -> bool:
         """Whether `count` more messages fit within :attr:`rate_limit` in the last second; if they do,
         they are counted."""
         with self.lock:
@@ -132,33 +134,33 @@ class Account:
             return True
 
     @property
-    def credit(self):
+    def credit(self) -> float:
         with self.lock:
             return self._credit
 
     @credit.setter
-    def credit(self, value):
+    def credit(self, value: float) -> None:
         with self.lock:
             self._credit = float(value)
 
-    def messages(self):
+    def messages(self) -> List[SimulatedMessage]:
         """Copies of the messages, oldest first: a snapshot that later changes do not touch."""
         with self.lock:
             return [replace(m, parameters=dict(m.parameters)) for m in self._messages]
 
-    def set_outcome(self, number, code):
+    def set_outcome(self, number: Union[str, int], code: Optional[int]) -> None:
         with self.lock:
             if code is None:
                 self._outcomes.pop(digits(number), None)
             else:
                 self._outcomes[digits(number)] = code
 
-    def outcome(self, number):
+    def outcome(self, number: Union[str, int]) -> int:
         """The final legacy code chosen for a number (004 when none was)."""
         with self.lock:
             return self._outcomes.get(digits(number), statuses.RECEIVED)
 
-    def charge(self, amount):
+    def charge(self, amount: float) -> bool:
         """Take `amount` from the credit; False (and nothing taken) when there is not enough."""
         with self.lock:
             if amount > self._credit + 1e-9:
@@ -166,7 +168,7 @@ class Account:
             self._credit -= amount
             return True
 
-    def add(self, message, code):
+    def add(self, message: SimulatedMessage, code: int) -> SimulatedMessage:
         """Record an accepted message, in status `code`."""
         message.set_code(code)
         with self.lock:
@@ -174,7 +176,8 @@ class Account:
             self._by_id[message.msgid] = message
         return message
 
-    def find(self, api, msgid=None, client_message_id=None):
+    def find(self, api: str, msgid: Optional[str] = None,
+             client_message_id: Optional[str] = None) -> Optional[SimulatedMessage]:
         """The last message of `api` with that id (or client id), or None."""
         with self.lock:
             if msgid is not None:
@@ -185,13 +188,13 @@ class Account:
                     return message
         return None
 
-    def last_sent_to(self, number, api):
+    def last_sent_to(self, number: Union[str, int], api: str) -> Optional[SimulatedMessage]:
         """The last message of `api` sent to `number`, or None: what an incoming message from it replies to."""
         wanted = digits(number)
         with self.lock:
             return next((m for m in reversed(self._messages) if m.api == api and digits(m.to) == wanted), None)
 
-    def update(self, message, code):
+    def update(self, message: SimulatedMessage, code: int) -> None:
         """Move a message to a status (legacy code), under the lock."""
         with self.lock:
             message.set_code(code)

@@ -5,6 +5,8 @@ The simulator keeps every message's status in the legacy numbering (section 1 of
 "sent to supplier" there) and :func:`one_api_status` translates.
 """
 
+from typing import Tuple, Union
+
 from ..status import ONE_API_STATUS_CODES, STATUS_CODES, platform_status_name
 
 #: Legacy codes: a message accepted, its intermediate status, and the default final status.
@@ -32,24 +34,24 @@ LEGACY_TO_ONE_API = {
 _TEXTS = {code: text for code, text, _ in STATUS_CODES}
 
 
-def legacy_text(code):
+def legacy_text(code: int) -> str:
     """Clickatell's text for a legacy code ("Received by recipient")."""
     return _TEXTS.get(code, 'Unknown status')
 
 
-def platform_name(code):
+def platform_name(code: int) -> str:
     """The Platform API's status name for a legacy code ("RECEIVED_BY_RECIPIENT"), by the provider's
     rule (only RECEIVED_BY_RECIPIENT and DELIVERED_TO_GATEWAY are confirmed names)."""
     return platform_status_name(code) or 'MESSAGE_UNKNOWN'
 
 
-def one_api_status(code):
+def one_api_status(code: int) -> Tuple[int, str]:
     """(One API code, name) for a legacy code."""
     number = LEGACY_TO_ONE_API.get(code, 1)
     return number, ONE_API_NAMES[number]
 
 
-def outcome_code(outcome):
+def outcome_code(outcome: Union[int, str]) -> int:
     """The legacy code a chosen outcome means.
 
     :param outcome: a legacy status code (``7``, ``'007'``) or one of the words ``'delivered'`` (004),
@@ -66,12 +68,12 @@ def outcome_code(outcome):
             code = int(word)
     elif isinstance(outcome, int) and not isinstance(outcome, bool):
         code = outcome
-    if code not in _TEXTS:
+    if code is None or code not in _TEXTS:
         raise ValueError('unknown outcome {!r}: give a legacy status code ({}) or one of {}'.format(
             outcome, ', '.join('{:03d}'.format(c) for c in sorted(_TEXTS)), ', '.join(OUTCOME_WORDS)))
     return code
 
 
-def progression(final):
+def progression(final: int) -> Tuple[int, int]:
     """The statuses a sent message goes through, in order, ending in `final` (legacy codes)."""
     return (DELIVERED_TO_GATEWAY, final)

@@ -1,7 +1,18 @@
 """Requests and answers as the API modules see them: no sockets, no http.server."""
 import json
 from dataclasses import dataclass, field
+from typing import Callable, Dict, Iterable, List, Optional, Pattern, Protocol, Tuple, Union
 from urllib.parse import parse_qsl
+
+#: A JSON document as :func:`json.loads` gives it.
+JSON = Union[Dict[str, 'JSON'], List['JSON'], str, int, float, bool, None]
+
+
+class Headers(Protocol):
+    """What the simulator reads of a request's headers: an :class:`email.message.Message` (whose
+    ``get`` ignores case), or a dict."""
+
+    def get(self, name: str, /) -> object: ...
 
 
 @dataclass
@@ -17,18 +28,18 @@ class Request:
     method: str
     path: str
     query: bytes = b''
-    headers: object = field(default_factory=dict)
+    headers: Headers = field(default_factory=dict[str, str])
     body: bytes = b''
 
-    def header(self, name):
+    def header(self, name: str) -> Optional[str]:
         value = self.headers.get(name)
         return None if value is None else str(value)
 
     @property
-    def mimetype(self):
+    def mimetype(self) -> str:
         return (self.header('Content-Type') or '').split(';')[0].strip().lower()
 
-    def form(self, encoding='iso-8859-1'):
+    def form(self, encoding: str = 'iso-8859-1') -> Dict[str, str]:
         """The query string's fields, then a form body's (which win), decoded with `encoding`.
 
         Clickatell's legacy API reads forms as ISO-8859-1, where every byte is a character, so decoding
@@ -39,13 +50,14 @@ class Request:
             fields.update(_pairs(self.body, encoding))
         return fields
 
-    def json(self):
+    def json(self) -> JSON:
         """The body as JSON.
 
         :raises ValueError: not UTF-8 JSON, or nested too deeply to read
         """
         try:
-            return json.loads(self.body.decode('utf-8'))
+            document: JSON = json.loads(self.body.decode('utf-8'))
+            return document
         except RecursionError:
             raise ValueError('JSON nested too deeply') from None
 
@@ -56,23 +68,31 @@ class Response:
     status: int
     body: bytes
     content_type: str = 'text/plain; charset=utf-8'
-    headers: tuple = ()
+    headers: Tuple[Tuple[str, str], ...] = ()
     note: str = ''
 
 
-def text(body, status=200, note=''):
+#: An API's handler of one route: ``handler(sim, request, *groups)``, with the groups of the route's
+#: pattern (``/v1/message/([^/]+)`` gives the id).
+Handler = Callable[..., Response]
+
+#: A route: the path pattern (matched whole), the methods it takes, its handler.
+Route = Tuple[Pattern[str], Tuple[str, ...], Handler]
+
+
+def text(body: str, status: int = 200, note: str = '') -> Response:
     """A plain text answer, as the legacy API gives; the log shows `note`, else the first line."""
     if not note and body:
         note = body.splitlines()[0]
     return Response(status, body.encode('utf-8'), note=note)
 
 
-def as_json(document, status=200, note='', headers=()):
-    """A JSON answer."""
+def as_json(document: object, status: int = 200, note: str = '', headers: Iterable[Tuple[str, str]] = ()) -> Response:
+    """A JSON answer: `document` is anything :func:`json.dumps` takes."""
     return Response(status, json.dumps(document).encode('utf-8'), 'application/json', tuple(headers), note)
 
 
-def _pairs(raw, encoding):
+def _pairs(raw: bytes, encoding: str) -> List[Tuple[str, str]]:
     try:
         return parse_qsl(raw.decode('ascii'), keep_blank_values=True, encoding=encoding, errors='replace')
     except UnicodeDecodeError:

@@ -64,7 +64,7 @@ def refusal_delay(retry_after: Optional[float], attempt: int, jitter: float) -> 
     """
     if retry_after is not None and retry_after >= 0:
         return float(retry_after)
-    step = min(const.REFUSAL_BACKOFF_MAX, const.REFUSAL_BACKOFF * 2 ** min(attempt, 32))
+    step = min(const.REFUSAL_BACKOFF_MAX, const.REFUSAL_BACKOFF * 2.0 ** min(attempt, 32))
     return step / 2 + step / 2 * jitter
 
 
