@@ -422,7 +422,8 @@ def describe_balance(balance: 'Balance') -> str:
 # Commands: each takes the parsed arguments, the environment and the console, and returns the exit code
 
 def _provider(gateway: Gateway) -> 'ClickatellProvider':
-    """The gateway's ``clickatell`` provider, which :func:`make_gateway` made a ClickatellProvider."""
+    """The gateway's ``clickatell`` provider: a ClickatellProvider in the gateways of :func:`make_gateway` and
+    of the demo."""
     return cast('ClickatellProvider', gateway.get_provider('clickatell'))
 
 
