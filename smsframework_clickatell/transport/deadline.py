@@ -139,24 +139,27 @@ def _shut(sock: socket.socket) -> None:
         pass  # already closed: nothing is waiting on it
 
 
-_state: Dict[str, Any] = {'dog': None, 'lock': threading.Lock()}
+class _State:
+    """The watchdog of this process, and the lock that starts it once."""
+    dog: Optional[_Watchdog] = None
+    lock = threading.Lock()
 
 
 def _watchdog() -> _Watchdog:
     """The watchdog of this process, started on first use (and anew in a forked child)."""
-    dog = _state['dog']
+    dog = _State.dog
     if dog is None:
-        with _state['lock']:
-            dog = _state['dog']
+        with _State.lock:
+            dog = _State.dog
             if dog is None:
-                dog = _state['dog'] = _Watchdog()
+                dog = _State.dog = _Watchdog()
     return dog
 
 
 def _after_fork_in_child() -> None:
     # The parent's thread is not in the child, and a lock a parent thread held stays held.
-    _state['dog'] = None
-    _state['lock'] = threading.Lock()
+    _State.dog = None
+    _State.lock = threading.Lock()
 
 
 if hasattr(os, 'register_at_fork'):

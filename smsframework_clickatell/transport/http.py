@@ -13,6 +13,7 @@ import os
 from typing import Iterable, Mapping, NamedTuple, Optional, Tuple, Union
 
 import requests
+from urllib3.util.retry import Retry
 from urllib3.exceptions import MaxRetryError, NewConnectionError, TimeoutError as Urllib3Timeout
 
 from .. import const
@@ -73,7 +74,7 @@ class Transport:
     """
 
     def __init__(self, base_url: str, *, timeout: Timeout = const.DEFAULT_TIMEOUT, verify: Verify = True,
-                 retries: object = const.DEFAULT_RETRIES, pool_size: int = const.DEFAULT_POOL_SIZE,
+                 retries: Union[int, Retry] = const.DEFAULT_RETRIES, pool_size: int = const.DEFAULT_POOL_SIZE,
                  secrets: Iterable[Secret] = (), max_answer: int = const.MAX_ANSWER_SIZE) -> None:
         self.base_url = base_url.rstrip('/')
         self.timeout = checked_timeout(timeout)
@@ -220,10 +221,12 @@ def checked_timeout(timeout: object) -> Tuple[float, float]:
     values = timeout if isinstance(timeout, tuple) else (timeout,)
     if len(values) not in (1, 2):
         raise ValueError('timeout must be seconds or a (connect, read) pair, not {!r}'.format(timeout))
+    pair = []
     for value in values:
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise TypeError('timeout must be seconds or a (connect, read) pair, not {!r}'.format(timeout))
-        if not (value > 0 and math.isfinite(value)):
+        seconds = float(value)
+        if not (seconds > 0 and math.isfinite(seconds)):
             raise ValueError('timeout must be positive and finite, not {!r}'.format(timeout))
-    pair = tuple(float(value) for value in values)
+        pair.append(seconds)
     return (pair[0], pair[-1])

@@ -15,14 +15,16 @@ urllib3 retries inside the connection pool, with its backoff. ``ERR: 901`` ("int
 is an HTTP 200 answer urllib3 cannot see, so the client retries it itself for read-only commands, charged
 to the same ``read_only`` policy (see :meth:`ClickatellHttpApi.request`).
 """
-from collections import namedtuple
+from typing import Collection, FrozenSet, NamedTuple, Optional, Union
 
 from urllib3.util.retry import Retry
 
 from .. import const
 
-#: The two policies a client uses.
-RetryPolicies = namedtuple('RetryPolicies', 'read_only write')
+class RetryPolicies(NamedTuple):
+    """The two policies a client uses."""
+    read_only: Retry
+    write: Retry
 
 
 class _CappedBackoffRetry(Retry):
@@ -34,11 +36,11 @@ class _CappedBackoffRetry(Retry):
     one stay capped.
     """
 
-    def get_backoff_time(self):
+    def get_backoff_time(self) -> float:
         return min(super().get_backoff_time(), const.RETRY_BACKOFF_MAX)
 
 
-def retry_policies(retries=const.DEFAULT_RETRIES):
+def retry_policies(retries: Union[int, Retry] = const.DEFAULT_RETRIES) -> RetryPolicies:
     """The retry policies for a provider's ``retries`` option.
 
     :param retries: the most retries of one request (0 or False: none), or a :class:`urllib3.util.Retry`
@@ -83,7 +85,7 @@ def retry_policies(retries=const.DEFAULT_RETRIES):
     return RetryPolicies(read_only, write)
 
 
-def _default_retry(count):
+def _default_retry(count: int) -> Retry:
     return _CappedBackoffRetry(
         total=count,
         connect=count,
@@ -97,13 +99,13 @@ def _default_retry(count):
     )
 
 
-def _with_post(methods):
+def _with_post(methods: Optional[Collection[str]]) -> Optional[FrozenSet[str]]:
     if methods is None:  # None: every method
         return None
     return frozenset(m.upper() for m in methods) | {'POST'}
 
 
-def _bounded(policy):
+def _bounded(policy: Retry) -> bool:
     if isinstance(policy.total, int):  # an int, or False (no retries at all)
         return True
     return all(count is not None for count in (policy.connect, policy.read, policy.status, policy.other))

@@ -8,7 +8,7 @@ echoes the request), so that no text the package holds or quotes has them.
 """
 import json
 import re
-from typing import Iterable
+from typing import Iterable, Optional, Pattern, Set
 from urllib.parse import quote, quote_plus
 
 _HIDDEN = '<hidden>'
@@ -20,6 +20,7 @@ class Secret:
     :param value: the credential (made a str), or a Secret to copy
     """
     __slots__ = ('value',)
+    value: str
 
     def __init__(self, value: object) -> None:
         self.value = value.value if isinstance(value, Secret) else str(value)
@@ -61,7 +62,7 @@ class Masker:
     """
 
     def __init__(self, secrets: Iterable[Secret]) -> None:
-        forms = set()
+        forms: Set[str] = set()
         for secret in secrets:
             value = secret.value
             if not value:
@@ -75,7 +76,8 @@ class Masker:
         # Longest first, so that a form is never cut short by a shorter one it starts with.
         ordered = sorted(forms, key=len, reverse=True)
         self._forms = [form.encode('utf-8') for form in ordered]
-        self._text = self._bytes = None
+        self._text: Optional[Pattern[str]] = None
+        self._bytes: Optional[Pattern[bytes]] = None
         if ordered:
             # Literals in one alternation between one-character look-arounds: linear in the input.
             self._text = re.compile('(?<![A-Za-z0-9])(?:{})(?![A-Za-z0-9])'.format(

@@ -10,7 +10,7 @@ own and leaves the inherited ones alone (closing them could disturb the parent's
 """
 import os
 import weakref
-from typing import Any, Dict, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Optional, Tuple, Union
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -21,6 +21,9 @@ from urllib3.util.retry import Retry
 from .. import const
 from .deadline import arm_current
 from .retries import RetryPolicies
+
+if TYPE_CHECKING:
+    from requests.sessions import _Settings
 
 # Every live ProcessSession, so that a forked child drops its parent's sessions at once (their sockets
 # are then closed in the child alone, which leaves the parent's connections open).
@@ -75,9 +78,9 @@ class _Session(requests.Session):
     the environment's settings; proxies and the rest still come from the environment.
     """
 
-    def merge_environment_settings(self, url: Optional[str], proxies: Any, stream: Any, verify: Any,
-                                   cert: Any) -> Dict[str, Any]:
-        settings: Dict[str, Any] = super().merge_environment_settings(url, proxies, stream, verify, cert)
+    def merge_environment_settings(self, url: Union[str, bytes, None], proxies: Any, stream: Any,
+                                   verify: Any, cert: Any) -> '_Settings':
+        settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
         settings['verify'] = verify
         return settings
 
