@@ -6,6 +6,7 @@ one surfaces as a bare ``ModuleNotFoundError: No module named 'flask'``, then, o
 installed, as the same error for defusedxml.
 """
 import contextlib
+from typing import Iterator
 
 #: The extra that installs each optional top-level module.
 EXTRA_OF_MODULE = {
@@ -20,13 +21,13 @@ PURPOSE_OF_EXTRA = {
 }
 
 
-def install_hint(extra):
+def install_hint(extra: str) -> str:
     """The command that installs `extra`, quoted for a POSIX shell (where the brackets are globs)."""
     return "pip install 'smsframework-clickatell[{}]'".format(extra)
 
 
 @contextlib.contextmanager
-def extra_imports():
+def extra_imports() -> Iterator[None]:
     """Wrap the imports of optional modules: a missing one raises an ImportError naming its extra.
 
     Only a module that is *missing* is reported so. An installed one that fails to import (a broken or

@@ -17,12 +17,18 @@ import signal
 import sys
 import threading
 import time
+from typing import (IO, TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Mapping, NoReturn, Optional, Sequence,
+                    Tuple, TypeVar, cast, overload)
 
 from smsframework import (Gateway, MessageAccepted, MessageDelivered, MessageError, MessageExpired,
-                          OutgoingMessage, exc)
+                          MessageStatus, OutgoingMessage, exc)
 
 from .phone import is_phone_number
 from .transport.secrets import Masker, Secret
+
+if TYPE_CHECKING:  # imported where used, so that --help and usage errors stay quick
+    from .clients import Balance
+    from .provider import ClickatellProvider
 
 PROG = 'smsframework-clickatell'
 
@@ -50,6 +56,11 @@ SECRET_FIELDS = ('api_key', 'password')
 
 API_NAMES = {'one': 'One API', 'platform': 'Platform', 'legacy': 'legacy HTTP API'}
 
+#: The environment credentials are read from: ``os.environ``, or a mapping in its place.
+Environ = Mapping[str, str]
+#: A command: the parsed arguments, the environment and the console → the exit code.
+Command = Callable[[argparse.Namespace, Environ, 'Console'], int]
+
 
 class UsageError(Exception):
     """The command line is wrong: exit :data:`EXIT_USAGE` with this one line.
@@ -57,7 +68,7 @@ class UsageError(Exception):
     :ivar where: the program and command it concerns (``smsframework-clickatell send``), or None
     """
 
-    def __init__(self, message, where=None):
+    def __init__(self, message: str, where: Optional[str] = None) -> None:
         super().__init__(message)
         self.where = where
 
@@ -65,7 +76,7 @@ class UsageError(Exception):
 class CommandFailed(Exception):
     """The command could not do its work: exit `code` with this one line."""
 
-    def __init__(self, message, code=EXIT_FAILED):
+    def __init__(self, message: str, code: int = EXIT_FAILED) -> None:
         super().__init__(message)
         self.code = code
 
@@ -74,7 +85,8 @@ class Console:
     """Lines to stdout and stderr, flushed at once (so that progress shows as it happens, also through
     a pipe), and never failing on a character the terminal's encoding lacks (a reply may hold emoji)."""
 
-    def __init__(self, out=None, err=None, secrets=()):
+    def __init__(self, out: Optional[IO[str]] = None, err: Optional[IO[str]] = None,
+                 secrets: Iterable[str] = ()) -> None:
         self.out = out or sys.stdout
         self.err = err or sys.stderr
         # The provider keeps secrets out of its errors already; this is the last guard before a terminal,
@@ -83,17 +95,17 @@ class Console:
         self._masker = Masker(Secret(value) for value in secrets if value)
         self._lock = threading.Lock()
 
-    def scrub(self, text):
+    def scrub(self, text: str) -> str:
         return self._masker.text(text)
 
-    def say(self, line=''):
+    def say(self, line: object = '') -> None:
         self._write(self.out, line)
 
-    def error(self, line, where=PROG):
+    def error(self, line: object, where: str = PROG) -> None:
         # One line: an error text from an answer may hold line breaks.
         self._write(self.err, '{}: error: {}'.format(where, ' '.join(str(line).split())))
 
-    def _write(self, stream, line):
+    def _write(self, stream: IO[str], line: object) -> None:
         line = self.scrub(str(line))
         encoding = getattr(stream, 'encoding', None) or 'utf-8'
         line = line.encode(encoding, 'backslashreplace').decode(encoding)
@@ -104,18 +116,31 @@ class Console:
 
 # The parser
 
+_N = TypeVar('_N')
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, with a usage error as one line (argparse prints the whole usage before it)."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         # No abbreviations: "--pass X" must not be taken for --password, whose value errors keep out.
         kwargs.setdefault('allow_abbrev', False)
         super().__init__(*args, **kwargs)
 
-    def error(self, message):
+    def error(self, message: str) -> NoReturn:
         raise UsageError('{} (see {} --help)'.format(message, self.prog), self.prog)
 
-    def parse_args(self, args=None, namespace=None):
+    # The overloads are argparse's (as typeshed has them): the namespace given, or else a new Namespace.
+    @overload
+    def parse_args(self, args: Optional[Iterable[str]] = None, namespace: None = None) -> argparse.Namespace: ...
+
+    @overload
+    def parse_args(self, args: Optional[Iterable[str]], namespace: _N) -> _N: ...
+
+    @overload
+    def parse_args(self, *, namespace: _N) -> _N: ...
+
+    def parse_args(self, args: Optional[Iterable[str]] = None, namespace: object = None) -> object:
         parsed, extras = self.parse_known_args(args, namespace)
         if extras:
             # argparse would quote every word it did not take: after a mistyped "--passwrd", the password.
@@ -135,22 +160,25 @@ class _Parser(argparse.ArgumentParser):
         return parsed
 
 
-def _phone_number(text):
+def _phone_number(text: str) -> str:
     if not is_phone_number(text):
         raise argparse.ArgumentTypeError('{!r} is not a phone number: give it in international format, '
                                          'such as +27999000001'.format(text[:40]))
     return text
 
 
-def _param(text):
+def _param(text: str) -> Tuple[str, str]:
     name, equals, value = text.partition('=')
     if not equals or not name.strip():
         raise argparse.ArgumentTypeError('a parameter is NAME=VALUE, not {!r}'.format(text[:40]))
     return name.strip(), value
 
 
-def _positive(kind):
-    def parse(text):
+_Number = TypeVar('_Number', int, float)
+
+
+def _positive(kind: Callable[[str], _Number]) -> Callable[[str], _Number]:
+    def parse(text: str) -> _Number:
         try:
             value = kind(text)
         except ValueError:
@@ -161,7 +189,7 @@ def _positive(kind):
     return parse
 
 
-def _not_negative_int(text):
+def _not_negative_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
@@ -171,14 +199,14 @@ def _not_negative_int(text):
     return value
 
 
-def _port(text):
+def _port(text: str) -> int:
     value = _not_negative_int(text)
     if value > 65535:
         raise argparse.ArgumentTypeError('a port is 0 to 65535, not {}'.format(value))
     return value
 
 
-def _account_options():
+def _account_options() -> argparse.ArgumentParser:
     """The options of the commands that talk to Clickatell. No default comes from the environment here:
     argparse would show it in ``--help``; :func:`provider_options` reads the environment instead."""
     parent = argparse.ArgumentParser(add_help=False)
@@ -205,12 +233,14 @@ def _account_options():
     return parent
 
 
-def build_parser():
+def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description='Send SMS through Clickatell, read the balance and message '
                                             'statuses, run a local Clickatell simulator, or a demo.',
                      epilog='Exit codes: 0 done, 1 Clickatell refused or the command failed, 2 usage error, '
                             '3 Clickatell unreachable. "{} COMMAND --help" describes each command.'.format(PROG))
-    commands = parser.add_subparsers(dest='command', metavar='COMMAND', parser_class=_Parser)
+    # An ArgumentParser as typeshed wants the parents' class to be the subparsers' own (argparse takes any).
+    commands: 'argparse._SubParsersAction[argparse.ArgumentParser]' = parser.add_subparsers(
+        dest='command', metavar='COMMAND', parser_class=_Parser)
     commands.required = True
     account = _account_options()
 
@@ -273,7 +303,7 @@ def build_parser():
 
 # Credentials
 
-def provider_options(args, environ):
+def provider_options(args: argparse.Namespace, environ: Environ) -> Dict[str, object]:
     """The provider's keyword arguments from the options, or else the environment.
 
     The API is the one `--api` names; without it, the one whose credentials the command line gives, or
@@ -282,9 +312,9 @@ def provider_options(args, environ):
     :raises UsageError: no credentials, credentials of two APIs with no `--api` to choose, or some of the
         legacy ones missing (the message names them, never their values)
     """
-    given = {name: getattr(args, name) for name in ('api_key',) + LEGACY}
+    given: Dict[str, Optional[str]] = {name: getattr(args, name) for name in ('api_key',) + LEGACY}
     found = {name: value if value else environ.get(ENVIRONMENT[name]) or None for name, value in given.items()}
-    api = args.api
+    api: Optional[str] = args.api
     if api is None:
         on_command_line = [name for name, value in given.items() if value]
         if 'api_key' in on_command_line and set(on_command_line) & set(LEGACY):
@@ -308,14 +338,14 @@ def provider_options(args, environ):
             raise UsageError('the legacy HTTP API needs {} (options or {})'.format(
                 ', '.join('--' + name.replace('_', '-') for name in missing),
                 ', '.join(ENVIRONMENT[name] for name in missing)))
-        options = {name: found[name] for name in LEGACY}
+        options: Dict[str, object] = {name: found[name] for name in LEGACY}
         options['https'] = True  # the provider's default is plain HTTP, for 0.0.x; never send a password so
     else:
         if not found['api_key']:
             raise UsageError('{} needs an API key: --api-key or CLICKATELL_API_KEY'.format(API_NAMES[api]))
         options = {'api_key': found['api_key']}
     options['api'] = api
-    api_url = args.api_url or environ.get(ENVIRONMENT['api_url'])
+    api_url: Optional[str] = args.api_url or environ.get(ENVIRONMENT['api_url'])
     if api_url:
         options['api_url'] = api_url
     if args.timeout is not None:
@@ -325,14 +355,14 @@ def provider_options(args, environ):
     return options
 
 
-def secrets_of(args, environ):
+def secrets_of(args: argparse.Namespace, environ: Environ) -> List[str]:
     """The strings that must never be printed: the password and key given, by option or environment."""
-    values = [getattr(args, name, None) for name in SECRET_FIELDS]
+    values: List[Optional[str]] = [getattr(args, name, None) for name in SECRET_FIELDS]
     values += [environ.get(ENVIRONMENT[name]) for name in SECRET_FIELDS]
     return [value for value in values if value]
 
 
-def make_gateway(args, environ):
+def make_gateway(args: argparse.Namespace, environ: Environ) -> Gateway:
     """A gateway with one provider, ``clickatell``, built from the command line.
 
     :raises UsageError: missing or conflicting credentials, or an option the provider refuses
@@ -349,7 +379,7 @@ def make_gateway(args, environ):
 
 # What a status means
 
-def meaning(status):
+def meaning(status: MessageStatus) -> str:
     """What a status means for the message, in words (the smsframework class it is an instance of)."""
     if isinstance(status, MessageDelivered):
         return 'delivered'
@@ -362,12 +392,12 @@ def meaning(status):
     return 'unknown'
 
 
-def is_final(status):
+def is_final(status: MessageStatus) -> bool:
     """Whether no later status is to come: delivered, expired or failed."""
     return isinstance(status, (MessageDelivered, MessageExpired, MessageError))
 
 
-def describe_status(status, api):
+def describe_status(status: MessageStatus, api: str) -> str:
     """``'004 Received by recipient: delivered'``; ``'5 DEVICE_ACK: delivered'`` for One API."""
     from .status import ONE_API_STATUS_CODES
     code = getattr(status, 'status_code', None)
@@ -384,14 +414,20 @@ def describe_status(status, api):
     return '{} {}: {}'.format(shown, name, meaning(status))
 
 
-def describe_balance(balance):
+def describe_balance(balance: 'Balance') -> str:
     amount = '{:.4f}'.format(balance.amount).rstrip('0').rstrip('.')
     return '{} {}'.format(amount, balance.currency or 'credits')
 
 
 # Commands: each takes the parsed arguments, the environment and the console, and returns the exit code
 
-def run_send(args, environ, console):
+def _provider(gateway: Gateway) -> 'ClickatellProvider':
+    """The gateway's ``clickatell`` provider: a ClickatellProvider in the gateways of :func:`make_gateway` and
+    of the demo."""
+    return cast('ClickatellProvider', gateway.get_provider('clickatell'))
+
+
+def run_send(args: argparse.Namespace, environ: Environ, console: Console) -> int:
     gateway = make_gateway(args, environ)
     message = OutgoingMessage(args.to, args.text, src=args.sender)
     if args.status_report:
@@ -401,13 +437,13 @@ def run_send(args, environ, console):
     try:
         gateway.send(message)
     finally:
-        gateway.get_provider('clickatell').close()
+        _provider(gateway).close()
     console.say(message.msgid)  # alone, so that scripts can take it: MSGID=$(... send ...)
     return EXIT_OK
 
 
-def run_balance(args, environ, console):
-    provider = make_gateway(args, environ).get_provider('clickatell')
+def run_balance(args: argparse.Namespace, environ: Environ, console: Console) -> int:
+    provider = _provider(make_gateway(args, environ))
     try:
         console.say(describe_balance(provider.get_balance_details()))
     finally:
@@ -415,8 +451,8 @@ def run_balance(args, environ, console):
     return EXIT_OK
 
 
-def run_status(args, environ, console):
-    provider = make_gateway(args, environ).get_provider('clickatell')
+def run_status(args: argparse.Namespace, environ: Environ, console: Console) -> int:
+    provider = _provider(make_gateway(args, environ))
     try:
         status = provider.query_status(args.msgid)
     finally:
@@ -428,11 +464,11 @@ def run_status(args, environ, console):
 class _ConsoleLogHandler(logging.Handler):
     """The simulator's log lines (one per request, and failed pushes) on the console, with the time."""
 
-    def __init__(self, console):
+    def __init__(self, console: Console) -> None:
         super().__init__(logging.INFO)
         self.console = console
 
-    def emit(self, record):
+    def emit(self, record: logging.LogRecord) -> None:
         try:
             stamp = time.strftime('%H:%M:%S', time.localtime(record.created))
             mark = ' !' if record.levelno >= logging.WARNING else ''
@@ -441,12 +477,13 @@ class _ConsoleLogHandler(logging.Handler):
             self.handleError(record)
 
 
-def simulator_credentials(args, environ):
+def simulator_credentials(args: argparse.Namespace, environ: Environ) -> Dict[str, Optional[str]]:
     """The simulator's credentials from the options, or else the environment.
 
     :raises UsageError: none, or some of the legacy ones but not all
     """
-    found = {name: getattr(args, name) or environ.get(ENVIRONMENT[name]) or None for name in ('api_key',) + LEGACY}
+    found: Dict[str, Optional[str]] = {name: getattr(args, name) or environ.get(ENVIRONMENT[name]) or None
+                                       for name in ('api_key',) + LEGACY}
     legacy = [name for name in LEGACY if found[name]]
     if legacy and len(legacy) < len(LEGACY):
         missing = [name for name in LEGACY if not found[name]]
@@ -458,13 +495,14 @@ def simulator_credentials(args, environ):
     return found
 
 
-def run_simulate(args, environ, console):
+def run_simulate(args: argparse.Namespace, environ: Environ, console: Console) -> int:
     from .simulator import ClickatellSimulator
     credentials = simulator_credentials(args, environ)
     try:
         simulator = ClickatellSimulator(credit=args.credit, status_url=args.status_url, reply_url=args.reply_url,
                                         host=args.host, port=args.port, callback_method=args.callback_method,
-                                        **credentials)
+                                        api_id=credentials['api_id'], user=credentials['user'],
+                                        password=credentials['password'], api_key=credentials['api_key'])
     except ValueError as e:
         raise UsageError(str(e)) from None
     # The simulator logs each request in one line, without query, body or headers (which hold the
@@ -496,7 +534,7 @@ def run_simulate(args, environ, console):
     return EXIT_OK
 
 
-def _wait_for_interrupt():
+def _wait_for_interrupt() -> None:
     """Return on Ctrl-C (SIGINT) or, in the main thread, SIGTERM (how service managers stop a process)."""
     stop = threading.Event()
     previous = None
@@ -514,14 +552,14 @@ def _wait_for_interrupt():
             signal.signal(signal.SIGTERM, previous)
 
 
-def run_demo(args, environ, console):
+def run_demo(args: argparse.Namespace, environ: Environ, console: Console) -> int:
     from .demo import Demo
     return Demo(args.api, args.wait, console).run()
 
 
 # Entry point
 
-def main(argv=None, environ=None):
+def main(argv: Optional[Iterable[str]] = None, environ: Optional[Environ] = None) -> int:
     """Run the command line.
 
     :param argv: the arguments (default: ``sys.argv[1:]``)
@@ -539,8 +577,9 @@ def main(argv=None, environ=None):
     except SystemExit as e:  # --help
         return e.code if isinstance(e.code, int) else EXIT_OK
     console = Console(secrets=secrets_of(args, environ))
+    run: Command = args.run
     try:
-        return args.run(args, environ, console)
+        return run(args, environ, console)
     except UsageError as e:
         where = e.where or '{} {}'.format(PROG, args.command)
         console.error('{} (see {} --help)'.format(e, where), where)
@@ -559,9 +598,9 @@ def main(argv=None, environ=None):
         return EXIT_INTERRUPTED
 
 
-def _secrets_in_argv(argv, environ):
+def _secrets_in_argv(argv: Sequence[str], environ: Environ) -> List[str]:
     """The values of --password and --api-key in a command line argparse refused, to keep out of its error."""
-    found = [environ.get(ENVIRONMENT[name]) for name in SECRET_FIELDS]
+    found: List[Optional[str]] = [environ.get(ENVIRONMENT[name]) for name in SECRET_FIELDS]
     for i, word in enumerate(argv):
         for option in ('--password', '--api-key'):
             if word == option and i + 1 < len(argv):

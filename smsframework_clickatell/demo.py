@@ -12,10 +12,17 @@ import secrets
 import threading
 import time
 from contextlib import ExitStack
+from typing import TYPE_CHECKING, Any, Literal, Optional, Tuple, Type, Union, overload
 
-from smsframework import Gateway, OutgoingMessage, exc
+from smsframework import Gateway, IncomingMessage, MessageStatus, OutgoingMessage, exc
 
-from .cli import EXIT_OK, API_NAMES, CommandFailed, describe_balance, describe_status, is_final
+from .cli import EXIT_OK, API_NAMES, CommandFailed, Console, _provider, describe_balance, describe_status, is_final
+
+if TYPE_CHECKING:  # imported where used: werkzeug comes with Flask, which is optional and run() checks for first
+    from werkzeug.serving import WSGIRequestHandler
+
+    from .provider import ClickatellProvider
+    from .simulator import ClickatellSimulator
 
 #: The numbers and texts of the story. 27 999 ... is a South African range no network hands out.
 RECIPIENT = '+27 999 000 001'
@@ -29,6 +36,9 @@ REPLY_CHARSET = 'UTF-8'
 PUSH_RETRY_DELAYS = (0.1, 0.3)
 PUSH_TIMEOUT = 2.0
 
+#: What the gateway's hooks queue: ``('status', when, status)`` or ``('message', when, message)``.
+_Event = Tuple[str, float, Union[MessageStatus, IncomingMessage]]
+
 
 class Demo:
     """One run of the demo.
@@ -38,14 +48,14 @@ class Demo:
     :param console: the :class:`~smsframework_clickatell.cli.Console` to print on
     """
 
-    def __init__(self, api, wait, console):
+    def __init__(self, api: str, wait: float, console: Console) -> None:
         self.api = api
         self.wait = wait
         self.console = console
-        self.events = queue.Queue()
-        self.started = None
+        self.events: 'queue.Queue[_Event]' = queue.Queue()
+        self.started: Optional[float] = None
 
-    def run(self):
+    def run(self) -> int:
         """:returns: the exit code
         :raises CommandFailed: Flask missing, or something did not arrive in time
         """
@@ -59,7 +69,7 @@ class Demo:
             simulator, gateway, app_url = self.start(running)
             self.step('Clickatell simulator at {}'.format(simulator.url))
             self.step('your application at {} (delivery reports to /status, replies to /im)'.format(app_url))
-            provider = gateway.get_provider('clickatell')
+            provider = _provider(gateway)
 
             message = OutgoingMessage(RECIPIENT, TEXT, src=OWN_NUMBER).options(status_report=True)
             self.step('-> gateway.send(): {!r} to {}, with a status report'.format(TEXT, RECIPIENT))
@@ -88,7 +98,7 @@ class Demo:
         self.console.say('With an account, give ClickatellProvider its credentials, without api_url: see the README.')
         return EXIT_OK
 
-    def start(self, running):
+    def start(self, running: ExitStack) -> Tuple['ClickatellSimulator', Gateway, str]:
         """Start the simulator and the application, each stopped when `running` closes.
 
         :returns: (the simulator, the application's gateway, the application's receiver URL)
@@ -106,14 +116,15 @@ class Demo:
         else:
             credentials = {'api_key': secrets.token_urlsafe(24)}
         simulator = ClickatellSimulator(push_retry_delays=PUSH_RETRY_DELAYS, push_timeout=PUSH_TIMEOUT,
-                                        **credentials)
+                                        api_id=credentials.get('api_id'), user=credentials.get('user'),
+                                        password=credentials.get('password'), api_key=credentials.get('api_key'))
         simulator.start()
         running.callback(simulator.stop)
 
         gateway = Gateway()
         gateway.add_provider('clickatell', ClickatellProvider, api=self.api, api_url=simulator.url,
                              timeout=PUSH_TIMEOUT, retries=0, **credentials)
-        running.callback(gateway.get_provider('clickatell').close)
+        running.callback(_provider(gateway).close)
         # The hooks run in the application's request threads: they only queue what they get, and the
         # main thread prints it, in order.
         gateway.onStatus += lambda status: self.events.put(('status', time.monotonic(), status))
@@ -133,7 +144,7 @@ class Demo:
         simulator.reply_url = app_url + '/im'
         return simulator, gateway, app_url
 
-    def follow_reports(self, msgid):
+    def follow_reports(self, msgid: Optional[str]) -> MessageStatus:
         """Print each delivery report of `msgid` as it reaches onStatus, until a final one.
 
         :returns: the final status
@@ -146,7 +157,13 @@ class Demo:
             if is_final(status):
                 return status
 
-    def next_event(self, kind, what):
+    @overload
+    def next_event(self, kind: Literal['status'], what: str) -> Tuple[MessageStatus, float]: ...
+
+    @overload
+    def next_event(self, kind: Literal['message'], what: str) -> Tuple[IncomingMessage, float]: ...
+
+    def next_event(self, kind: str, what: str) -> Tuple[Union[MessageStatus, IncomingMessage], float]:
         """The next thing a hook got, of `kind`, within the wait.
 
         :returns: (the item, when it arrived)
@@ -162,7 +179,7 @@ class Demo:
             if got == kind:
                 return item, arrived
 
-    def show_balance(self, provider):
+    def show_balance(self, provider: 'ClickatellProvider') -> None:
         try:
             balance = provider.get_balance_details()
         except exc.UnsupportedError:
@@ -171,16 +188,17 @@ class Demo:
             return
         self.step('   provider.get_balance_details(): {} (one SMS part charged)'.format(describe_balance(balance)))
 
-    def step(self, text, when=None):
+    def step(self, text: str, when: Optional[float] = None) -> None:
         """A line of progress, with the seconds since the start."""
+        assert self.started is not None, 'run() sets it before any step'
         elapsed = (time.monotonic() if when is None else when) - self.started
         self.console.say('{:5.2f}s  {}'.format(elapsed, text))
 
 
-def _quiet_request_handler():
+def _quiet_request_handler() -> Type['WSGIRequestHandler']:
     from werkzeug.serving import WSGIRequestHandler
 
     class Quiet(WSGIRequestHandler):
-        def log_request(self, *args, **kwargs):
+        def log_request(self, *args: Any, **kwargs: Any) -> None:
             pass  # werkzeug would print a line per push on stderr, over the demo's own lines
     return Quiet
