@@ -8,9 +8,12 @@ the shared :class:`~smsframework_clickatell.transport.Transport`.
 import logging
 import re
 from collections import defaultdict
+from typing import Any, Callable, DefaultDict, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 from urllib.parse import urlencode
 
+import requests
 import urllib3
+from smsframework import OutgoingMessage
 from urllib3.exceptions import MaxRetryError
 
 from .. import bulk, const
@@ -23,6 +26,9 @@ from ..transport import HiddenBytes, Secret, Transport
 from .results import Balance, SendResult
 
 log = logging.getLogger(__name__)
+
+#: A command's parameters: a dict, or a sequence of (name, value) pairs.
+FormParams = Union[Mapping[str, Any], Iterable[Tuple[str, Any]]]
 
 #: (connect, read) time-out in seconds (kept here for code written against 1.0 previews).
 DEFAULT_TIMEOUT = const.DEFAULT_TIMEOUT
@@ -39,7 +45,7 @@ _MSGID = re.compile(r'[\w-]{1,64}\Z')
 _FIELD = re.compile(r'(?:^|(?<=\s))([A-Za-z]+):(?:\s+|$)')
 
 
-def parse_line(line):
+def parse_line(line: str) -> Dict[str, str]:
     """The ``KEY: value`` fields of one answer line, as an ordered dict.
 
     >>> parse_line('ID: 3c7a4f To: 2799900001')
@@ -49,7 +55,7 @@ def parse_line(line):
 
     :returns: an empty dict when the line holds no field
     """
-    fields = {}
+    fields: Dict[str, str] = {}
     matches = list(_FIELD.finditer(line))
     if matches and line[:matches[0].start()].strip():
         return {}  # text before the first key: not a line of fields
@@ -59,7 +65,7 @@ def parse_line(line):
     return fields
 
 
-def error_from_fields(fields):
+def error_from_fields(fields: Mapping[str, str]) -> Optional[ClickatellProviderError]:
     """The :class:`ClickatellProviderError` an ``ERR`` field describes, or None when there is none.
 
     ``ERR: 301, No credit left`` gives :class:`~smsframework_clickatell.error.E301`; an error
@@ -95,7 +101,8 @@ class ClickatellHttpApi:
     #: The `api` option of the provider that selects this client.
     api = 'legacy'
 
-    def __init__(self, api_id, user, password, *, base_url=const.HTTP_BASE_URL, **options):
+    def __init__(self, api_id: Union[str, int], user: str, password: Union[str, Secret], *,
+                 base_url: str = const.HTTP_BASE_URL, **options: Any) -> None:
         password = Secret(password)  # at once: no frame local holds it in the clear
         for name, value in (('api_id', api_id), ('user', user)):
             _check_credential(name, value)
@@ -110,32 +117,32 @@ class ClickatellHttpApi:
         self.base_url = self.transport.base_url
 
     @staticmethod
-    def default_url(https=False):
+    def default_url(https: bool = False) -> str:
         """Clickatell's base URL for this API."""
         return const.HTTPS_BASE_URL if https else const.HTTP_BASE_URL
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         # getattr: a repr may be asked for before __init__ is done (a traceback's frame locals).
         return '<{} api_id={!r} user={!r} base_url={!r}>'.format(
             type(self).__name__, getattr(self, 'api_id', None), getattr(self, 'user', None),
             getattr(self, 'base_url', None))
 
     @property
-    def timeout(self):
+    def timeout(self) -> Tuple[float, float]:
         return self.transport.timeout
 
     @property
-    def session(self):
+    def session(self) -> requests.Session:
         """The :class:`requests.Session` of the current process that writes go through."""
         return self.transport.session()
 
-    def close(self):
+    def close(self) -> None:
         """Close the pooled connections of the current process. Later requests open new ones."""
         self.transport.close()
 
     # Commands
 
-    def _api_request(self, method, **params):
+    def _api_request(self, method: str, **params: Any) -> str:
         """Run a command once (with the transport's retries) and return Clickatell's answer as text.
 
         Every command goes through here, and everything above (error codes, parsing) reads what it
@@ -167,7 +174,7 @@ class ClickatellHttpApi:
             raise error_class(answer.status, reason)
         return answer.text
 
-    def request(self, command, params=()):
+    def request(self, command: str, params: FormParams = ()) -> str:
         """Run a command and return Clickatell's answer as text.
 
         Read-only commands (:data:`~smsframework_clickatell.const.READ_ONLY_COMMANDS`) are retried after
@@ -199,7 +206,7 @@ class ClickatellHttpApi:
             log.warning('Clickatell %s answered %s; retrying (%r)', command, error, retry)
             retry.sleep()
 
-    def request_fields(self, command, params=(), expect=()):
+    def request_fields(self, command: str, params: FormParams = (), expect: Sequence[str] = ()) -> Dict[str, str]:
         """Run a one-answer command and return the fields of its answer.
 
         :param expect: field names the answer must have
@@ -215,7 +222,7 @@ class ClickatellHttpApi:
                 self.transport.mask(text))
         return fields
 
-    def send_message(self, params):
+    def send_message(self, params: FormParams) -> str:
         """``sendmsg`` to one recipient.
 
         :param params: the sendmsg parameters (`to`, `text`, ...)
@@ -224,13 +231,13 @@ class ClickatellHttpApi:
         """
         return self.request_fields('sendmsg', params, expect=('ID',))['ID']
 
-    def send_multi(self, params, recipients):
+    def send_multi(self, params: FormParams, recipients: Iterable[Union[str, int]]) -> List[SendResult]:
         """One ``sendmsg`` to several recipients (never retried once it may have reached Clickatell).
 
         :param params: the sendmsg parameters but `to` (a `to` among them is ignored)
         :param recipients: distinct phone numbers, digits only, at most
             :data:`~smsframework_clickatell.const.MAX_RECIPIENTS_PER_POST`
-        :returns: a :data:`SendResult` per recipient, in the order of `recipients`
+        :returns: a :class:`SendResult` per recipient, in the order of `recipients`
         :raises ValueError: no recipients, too many, duplicates, or a number that is not all digits
             (nothing is sent)
         :raises ClickatellProviderError: the answer is one ``ERR:`` for the whole call with a code that
@@ -240,21 +247,22 @@ class ClickatellHttpApi:
         :raises ClickatellResponseError: no line of the answer is an ``ID:`` or ``ERR:``
         :raises: otherwise as :meth:`_api_request` (connection, HTTP and parameter errors)
         """
-        recipients = [str(number) for number in recipients]
-        _check_recipients(recipients)
+        numbers = [str(number) for number in recipients]
+        _check_recipients(numbers)
         items = params.items() if hasattr(params, 'items') else params
         fields = {name: value for name, value in items if name != 'to'}
-        fields['to'] = ','.join(recipients)
+        fields['to'] = ','.join(numbers)
         text = self._api_request('sendmsg', **fields)
-        return match_recipients(text, recipients, mask=self.transport.mask)
+        return match_recipients(text, numbers, mask=self.transport.mask)
 
-    def bulk_planner(self):
+
+    def bulk_planner(self) -> bulk.SameTextPlanner:
         """How :meth:`~smsframework_clickatell.ClickatellProvider.send_bulk` packs this API's messages: one
         text and set of options to up to 600 recipients per ``sendmsg``."""
         return bulk.SameTextPlanner(self.message_params, self.send_multi, const.MAX_RECIPIENTS_PER_POST,
                                     bulk.legacy_recipient, bulk.form_key)
 
-    def get_balance(self):
+    def get_balance(self) -> float:
         """The account's credit.
 
         :rtype: float
@@ -267,15 +275,15 @@ class ClickatellHttpApi:
             raise ClickatellResponseError('Unreadable credit from Clickatell getbalance',
                                           fields['Credit']) from None
 
-    def get_balance_details(self):
-        """The account's credit, as a :data:`~smsframework_clickatell.clients.results.Balance` without a
+    def get_balance_details(self) -> Balance:
+        """The account's credit, as a :class:`~smsframework_clickatell.clients.results.Balance` without a
         currency (the legacy API counts credits).
 
         :raises: as :meth:`request_fields`
         """
         return Balance(self.get_balance(), None)
 
-    def query_message(self, apimsgid):
+    def query_message(self, apimsgid: Optional[str]) -> int:
         """The status code of a message (``querymsg``).
 
         :param str apimsgid: the apiMsgId that ``sendmsg`` returned
@@ -295,7 +303,7 @@ class ClickatellHttpApi:
             raise ClickatellResponseError('Unreadable status from Clickatell querymsg', fields['Status'])
         return int(fields['Status'])
 
-    def query_status(self, msgid):
+    def query_status(self, msgid: str) -> ClickatellMessageStatus:
         """A message's status (``querymsg``), as the status receiver would report it.
 
         :returns: the :class:`~smsframework_clickatell.status.ClickatellMessageStatus` for its code,
@@ -307,7 +315,7 @@ class ClickatellHttpApi:
 
     # smsframework messages
 
-    def message_params(self, message):
+    def message_params(self, message: OutgoingMessage) -> Dict[str, Any]:
         """The ``sendmsg`` parameters for an :class:`smsframework.OutgoingMessage`, as they will go over
         the wire (no credentials). See the README's table of options.
 
@@ -317,7 +325,7 @@ class ClickatellHttpApi:
         :raises TypeError: a body that is not a str
         """
         options = message.provider_options
-        params = {'to': message.dst}
+        params: Dict[str, Any] = {'to': message.dst}
         sender = options.senderId or message.src
         if sender:
             params['from'] = wire_sender(sender)
@@ -344,7 +352,7 @@ class ClickatellHttpApi:
 
     # Wire
 
-    def _encode(self, params):
+    def _encode(self, params: Mapping[str, Any]) -> HiddenBytes:
         """The form body: credentials first, then `params`, ISO-8859-1 as Clickatell reads it."""
         pairs = [(name, _wire_value(value)) for name, value in params.items()
                  if name not in CREDENTIAL_PARAMS and value is not None]
@@ -362,7 +370,7 @@ class ClickatellHttpApi:
 _ERR_901_RESPONSE = urllib3.HTTPResponse(body=b'', status=200, preload_content=False)
 
 
-def _check_credential(name, value):
+def _check_credential(name: str, value: object) -> None:
     """Refuse a credential that is empty or cannot be sent; the message names it, never shows it."""
     # Only booleans as locals: this frame is in the traceback of the ValueError.
     empty = value is None or str(value.value if isinstance(value, Secret) else value) == ''
@@ -373,7 +381,7 @@ def _check_credential(name, value):
         raise ValueError('{} has characters that cannot be sent as ISO-8859-1'.format(name))
 
 
-def wire_sender(sender):
+def wire_sender(sender: str) -> str:
     """A sender as Clickatell wants it: a phone number's digits alone, an alphanumeric sender ID as it is."""
     sender = str(sender)
     if is_phone_number(sender):
@@ -381,23 +389,25 @@ def wire_sender(sender):
     return sender
 
 
-def expires_minutes(value):
+def expires_minutes(value: Union[int, float, str]) -> int:
     """The `expires` option as a whole, positive number of minutes.
 
     :raises ClickatellParameterError: anything else
     """
+    minutes: Optional[int]
     try:
         minutes = int(value)
         whole = float(value) == minutes
     except (TypeError, ValueError, OverflowError):
         minutes, whole = None, False
-    if isinstance(value, bool) or not whole or minutes <= 0:
+    if isinstance(value, bool) or not whole or minutes is None or minutes <= 0:
         raise ClickatellParameterError(
             'expires must be a positive whole number of minutes, not {!r}'.format(value))
     return minutes
 
 
-def match_recipients(text, recipients, mask=None):
+def match_recipients(text: str, recipients: Sequence[str],
+                     mask: Optional[Callable[[str], str]] = None) -> List[SendResult]:
     """Match a multi-recipient ``sendmsg`` answer to its recipients.
 
     Each recipient gets the one line that names it (``ID: x To: n`` or ``ERR: c, text To: n``). A
@@ -410,7 +420,7 @@ def match_recipients(text, recipients, mask=None):
     :param str text: the answer
     :param recipients: the distinct numbers the call was for, digits only
     :param mask: a function that removes credentials from a text quoted in an error or a log line
-    :returns: a :data:`SendResult` per recipient, in order
+    :returns: a :class:`SendResult` per recipient, in order
     :raises: as :meth:`ClickatellHttpApi.send_multi`
     """
     if mask is not None:
@@ -424,8 +434,8 @@ def match_recipients(text, recipients, mask=None):
         return _whole_call_results(fields[0], recipients, text)
 
     wanted = set(recipients)
-    found = defaultdict(list)
-    unexpected = []
+    found: DefaultDict[str, List[Dict[str, str]]] = defaultdict(list)
+    unexpected: List[str] = []
     for line, f in zip(lines, fields):
         number = f.get('To', '')
         if not (number.isdigit() and number.isascii()):
@@ -438,7 +448,7 @@ def match_recipients(text, recipients, mask=None):
         log.warning('Clickatell sendmsg to %d recipients answered %d line(s) naming none of them: %r',
                     len(recipients), len(unexpected), unexpected[:10])
 
-    results = []
+    results: List[SendResult] = []
     for number in recipients:
         lines_for = found.get(number, ())
         if len(lines_for) == 1:
@@ -451,7 +461,7 @@ def match_recipients(text, recipients, mask=None):
     return results
 
 
-def _answer_fields(line):
+def _answer_fields(line: str) -> Dict[str, str]:
     """:func:`parse_line` of one answer line, with a quick path for the line that every sent recipient gets
     (``ID: x To: n``): a bulk answer has 600 of them, and reading them is most of a bulk send's own work."""
     words = line.split()
@@ -460,7 +470,7 @@ def _answer_fields(line):
     return parse_line(line)
 
 
-def _whole_call_results(fields, recipients, text):
+def _whole_call_results(fields: Mapping[str, str], recipients: Sequence[str], text: str) -> List[SendResult]:
     error = error_from_fields(fields)
     if error is not None:
         if not concerns_message(error):
@@ -474,18 +484,18 @@ def _whole_call_results(fields, recipients, text):
         'sent'.format(len(recipients), n), text)) for n in recipients]
 
 
-def _recipient_result(number, fields):
+def _recipient_result(number: str, fields: Mapping[str, str]) -> SendResult:
     error = error_from_fields(fields)
     if error is not None:
         return SendResult(number, None, error)
     return SendResult(number, fields['ID'], None)
 
 
-def _is_result(fields):
+def _is_result(fields: Mapping[str, str]) -> bool:
     return 'ERR' in fields or bool(_MSGID.match(fields.get('ID', '')))
 
 
-def _check_recipients(recipients):
+def _check_recipients(recipients: Sequence[str]) -> None:
     if not recipients:
         raise ValueError('sendmsg needs at least one recipient')
     if len(recipients) > const.MAX_RECIPIENTS_PER_POST:
@@ -499,7 +509,7 @@ def _check_recipients(recipients):
         raise ValueError('recipients must be phone numbers in digits, not {!r}'.format(bad))
 
 
-def _whole_call_error(text):
+def _whole_call_error(text: str) -> Optional[ClickatellProviderError]:
     """The error of a one-line ``ERR:`` answer, or None."""
     lines = text.splitlines()
     if len(lines) == 1:
@@ -507,17 +517,17 @@ def _whole_call_error(text):
     return None
 
 
-def _path(command):
+def _path(command: str) -> str:
     return command if '/' in command else 'http/' + command
 
 
-def _wire_value(value):
+def _wire_value(value: object) -> object:
     if isinstance(value, bool):
         return int(value)
     return value
 
 
-def _latin1(value):
+def _latin1(value: object) -> bool:
     try:
         str(value).encode('iso-8859-1')
         return True
@@ -525,6 +535,7 @@ def _latin1(value):
         return False
 
 
-def _loggable(params):
+def _loggable(params: FormParams) -> Dict[str, Any]:
+
     items = params.items() if hasattr(params, 'items') else params
     return {name: value for name, value in items if name not in CREDENTIAL_PARAMS}
