@@ -10,18 +10,23 @@ import math
 import re
 from collections import Counter, defaultdict
 from datetime import datetime, timezone
+from typing import (Any, Callable, DefaultDict, Hashable, List, Mapping, NoReturn, Optional, Sequence, Tuple, TypeVar,
+                    Union)
 
 import urllib3
+from smsframework import OutgoingMessage
 from urllib3.exceptions import MaxRetryError
 
 from .. import const
 from ..error import (ClickatellApiError, ClickatellApiLimitsError, ClickatellApiServerError,
                      ClickatellApiUnsupportedError, ClickatellParameterError, ClickatellResponseError)
 from ..phone import digits, is_phone_number
+from ..status import ClickatellMessageStatus
 from ..transport import HiddenStr, Secret, Transport
 from ..transport.ratelimit import send_until_accepted
-from .legacy import expires_minutes, wire_sender  # noqa: F401  (one mapping for every API)
-from .results import Balance, SendResult
+# One mapping for every API (re-exported for .one and .platform).
+from .legacy import expires_minutes as expires_minutes, wire_sender as wire_sender  # noqa: F401
+from .results import JSON, Balance, SendResult
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +35,9 @@ log = logging.getLogger(__name__)
 _MESSAGE_ID = re.compile(r'[A-Za-z0-9_-]{1,64}\Z')
 # What an API key may hold: printable ASCII without spaces (it goes raw into a header).
 _KEY = re.compile(r'[!-~]{1,256}\Z')
+
+#: What matches an answer entry to a message of the request (:meth:`KeyApiClient.match`).
+K = TypeVar('K', bound=Hashable)
 
 
 class KeyApiClient:
@@ -48,7 +56,8 @@ class KeyApiClient:
     #: The path that sends messages.
     send_path = ''
 
-    def __init__(self, api_key, *, base_url=const.PLATFORM_BASE_URL, **options):
+    def __init__(self, api_key: Union[str, Secret], *, base_url: str = const.PLATFORM_BASE_URL,
+                 **options: Any) -> None:
         if not isinstance(api_key, (str, Secret)):
             raise TypeError('api_key must be a string, not {}'.format(type(api_key).__name__))
         key = Secret(api_key)  # at once: no frame local holds it in the clear
@@ -61,24 +70,25 @@ class KeyApiClient:
         self.base_url = self.transport.base_url
 
     @staticmethod
-    def default_url(https=True):
+    def default_url(https: bool = True) -> str:
         """Clickatell's base URL for the key-based APIs (always HTTPS)."""
         return const.PLATFORM_BASE_URL
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return '<{} base_url={!r}>'.format(type(self).__name__, getattr(self, 'base_url', None))
 
     @property
-    def timeout(self):
+    def timeout(self) -> Tuple[float, float]:
         return self.transport.timeout
 
-    def close(self):
+    def close(self) -> None:
         """Close the pooled connections of the current process. Later requests open new ones."""
         self.transport.close()
 
     # Calls
 
-    def call(self, method, path, *, what, read_only, payload=None, params=None):
+    def call(self, method: str, path: str, *, what: str, read_only: bool, payload: Optional[JSON] = None,
+             params: Optional[Mapping[str, str]] = None) -> Tuple[int, Optional[JSON]]:
         """Make a JSON call and return its HTTP status and JSON document.
 
         The document never holds the key: an answer that echoes it has it replaced by ``<hidden>``
@@ -98,7 +108,7 @@ class KeyApiClient:
         :raises: what :meth:`Transport.request <smsframework_clickatell.transport.Transport.request>` raises
         """
         headers = dict(self._headers)
-        body = None
+        body: Optional[bytes] = None
         if payload is not None:
             headers['Content-Type'] = 'application/json'
             body = _json_body(payload)
@@ -121,7 +131,8 @@ class KeyApiClient:
             log.warning('Clickatell %s %s answered %s; retrying (%r)', self.api, what, error, retry)
             retry.sleep()
 
-    def _answer(self, method, path, *, what, read_only, body, headers, params):
+    def _answer(self, method: str, path: str, *, what: str, read_only: bool, body: Optional[bytes],
+                headers: Mapping[str, str], params: Optional[Mapping[str, str]]) -> Tuple[int, Optional[JSON]]:
         """One call and its reading (see :meth:`call`)."""
         status, reason, retry_after, document, unreadable = self._exchange(
             method, path, what=what, read_only=read_only, body=body, headers=headers, params=params)
@@ -143,7 +154,9 @@ class KeyApiClient:
             raise error
         return status, document
 
-    def _exchange(self, method, path, *, what, read_only, body, headers, params):
+    def _exchange(self, method: str, path: str, *, what: str, read_only: bool, body: Optional[bytes],
+                  headers: Mapping[str, str], params: Optional[Mapping[str, str]],
+                  ) -> Tuple[int, str, Optional[float], Optional[JSON], Optional[str]]:
         """One call through the transport: (status, reason, retry_after, document, unreadable).
 
         `document` is the answer's JSON object with the key masked in every string (None for an empty
@@ -156,7 +169,7 @@ class KeyApiClient:
                                         headers=headers, params=params)
         retry_after = _retry_after(answer.headers.get('Retry-After'))
         text = answer.text
-        document = None
+        document: object = None
         if text:
             try:
                 document = json.loads(text, parse_constant=_no_constant)
@@ -171,22 +184,24 @@ class KeyApiClient:
             return answer.status, answer.reason, retry_after, None, self.transport.mask(text)
         return answer.status, answer.reason, retry_after, document, None
 
-    def request_error(self, document, http_status, retry_after=None):
+    def request_error(self, document: Optional[JSON], http_status: int,
+                      retry_after: Optional[float] = None) -> Optional[ClickatellApiError]:
         """The error a whole answer reports, or None (each API reads its own error shape)."""
         raise NotImplementedError
 
-    def error(self, code, text, http_status=None, retry_after=None):
+    def error(self, code: Optional[Union[int, str]], text: Optional[str], http_status: Optional[int] = None,
+              retry_after: Optional[float] = None) -> ClickatellApiError:
         """A :class:`ClickatellApiError` of this API, its text masked."""
         return ClickatellApiError(code, None if text is None else self.transport.mask(str(text)), api=self.api,
                                   http_status=http_status, retry_after=retry_after)
 
     # Sending
 
-    def message_params(self, message):
+    def message_params(self, message: OutgoingMessage) -> JSON:
         """The wire object of an :class:`smsframework.OutgoingMessage` (see each API)."""
         raise NotImplementedError
 
-    def send_message(self, params):
+    def send_message(self, params: JSON) -> str:
         """Send one message, given as the wire object :meth:`message_params` made (see each API). A refusal
         for the rate limit is sent again, within the `retries` budget (see
         :func:`~smsframework_clickatell.transport.ratelimit.send_until_accepted`).
@@ -197,7 +212,7 @@ class KeyApiClient:
         """
         return send_until_accepted(lambda: self.send_once(params), self.transport.retries.read_only)
 
-    def send_once(self, params):
+    def send_once(self, params: JSON) -> str:
         """Send one message once (see each API).
 
         :returns: Clickatell's apiMessageId
@@ -208,7 +223,8 @@ class KeyApiClient:
         """
         raise NotImplementedError
 
-    def match(self, document, keys, recipients, what, entry_key):
+    def match(self, document: Optional[JSON], keys: Sequence[K], recipients: Sequence[str], what: str,
+              entry_key: Callable[[JSON], Optional[K]]) -> List[SendResult]:
         """Match the ``messages`` entries of an answer to the messages of the request.
 
         Each message gets the one entry whose key (:func:`entry_key`) is its own. A message whose key it
@@ -219,7 +235,7 @@ class KeyApiClient:
         :param keys: each message's key, in order
         :param recipients: each message's recipient (digits), in order
         :param entry_key: an answer entry → its key, or None when it names no recipient
-        :returns: a :data:`SendResult` per message, in order
+        :returns: a :class:`SendResult` per message, in order
         :raises ClickatellResponseError: no list of entries
         """
         entries = document.get('messages') if document else None
@@ -227,7 +243,7 @@ class KeyApiClient:
             raise ClickatellResponseError('Unexpected answer from Clickatell {} (no list of messages)'.format(what),
                                           self.transport.mask(json.dumps(document)))
         counts = Counter(keys)
-        found = defaultdict(list)
+        found: DefaultDict[Optional[K], List[JSON]] = defaultdict(list)
         for entry in entries:
             key = entry_key(entry)
             if key is None and len(entries) == 1 and len(keys) == 1:
@@ -237,7 +253,7 @@ class KeyApiClient:
             else:
                 log.warning('Clickatell %s answered about a message it was not sent: %s', what,
                             self.transport.mask(json.dumps(entry)[:200]))
-        results = []
+        results: List[SendResult] = []
         for key, number in zip(keys, recipients):
             named = found.get(key, ())
             if counts[key] == 1 and len(named) == 1:
@@ -251,8 +267,8 @@ class KeyApiClient:
                         what, why, number), self.transport.mask(json.dumps(entries[:10])))))
         return results
 
-    def entry_result(self, number, entry):
-        """The :data:`SendResult` of one answer entry: its apiMessageId, or its error."""
+    def entry_result(self, number: str, entry: JSON) -> SendResult:
+        """The :class:`SendResult` of one answer entry: its apiMessageId, or its error."""
         error = self.entry_error(entry)
         if error is None and entry.get('accepted') is False:
             error = self.error(None, 'the message was not accepted (no reason given)')
@@ -265,20 +281,20 @@ class KeyApiClient:
                 'been sent'.format(number), self.transport.mask(json.dumps(entry))))
         return SendResult(number, msgid, None)
 
-    def entry_error(self, entry):
+    def entry_error(self, entry: JSON) -> Optional[ClickatellApiError]:
         """The error of one answer entry, or None (each API reads its own error shape)."""
         raise NotImplementedError
 
     # Reading
 
-    def get_balance(self):
+    def get_balance(self) -> float:
         """The account's balance (:meth:`get_balance_details` without the currency).
 
         :rtype: float
         """
         return self.get_balance_details().amount
 
-    def get_balance_details(self):
+    def get_balance_details(self) -> Balance:
         """The account's balance and its currency (``GET /public-client/balance``).
 
         :rtype: Balance
@@ -298,27 +314,28 @@ class KeyApiClient:
                     'wrong)'.format(e.http_status, e.message),
                     api=self.api, http_status=e.http_status) from None
             raise
-        amount = (document or {}).get('balance')
+        answer = document or {}
+        amount = answer.get('balance')
         if isinstance(amount, bool) or not isinstance(amount, (int, float)) or not math.isfinite(amount):
             raise ClickatellResponseError('Unexpected answer from Clickatell balance (expected a number)',
                                           self.transport.mask(json.dumps(document)))
-        currency = document.get('currency')
+        currency = answer.get('currency')
         return Balance(float(amount), currency if isinstance(currency, str) and currency else None)
 
-    def query_status(self, msgid):
+    def query_status(self, msgid: str) -> ClickatellMessageStatus:
         """A message's status, as the status receiver would report it (see each API)."""
         raise NotImplementedError
 
 
 # Helpers for both APIs
 
-def has_entries(document):
+def has_entries(document: Optional[JSON]) -> bool:
     """Whether an answer has entries for its messages (then they say what became of each)."""
     entries = (document or {}).get('messages')
     return isinstance(entries, list) and len(entries) > 0
 
 
-def message_id(msgid):
+def message_id(msgid: Optional[str]) -> str:
     """A message id checked before it goes into a URL.
 
     :raises ClickatellParameterError: empty, or not an id (letters, digits, ``-``, ``_``; at most 64)
@@ -330,7 +347,7 @@ def message_id(msgid):
     return value
 
 
-def recipient(dst):
+def recipient(dst: Optional[str]) -> str:
     """The recipient of a message as the key-based APIs take it: its digits.
 
     :raises ClickatellParameterError: no phone number
@@ -341,7 +358,7 @@ def recipient(dst):
     return digits(dst)
 
 
-def content(body):
+def content(body: object) -> str:
     """The text of a message as JSON carries it.
 
     :raises TypeError: not a str
@@ -356,7 +373,7 @@ def content(body):
     return body
 
 
-def int_code(value):
+def int_code(value: object) -> Optional[int]:
     """A code as an int: an int, or its ASCII digits in a string (``"4"``); None for anything else."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value
@@ -365,7 +382,7 @@ def int_code(value):
     return None
 
 
-def milliseconds_to_utc(value):
+def milliseconds_to_utc(value: object) -> Optional[datetime]:
     """A time in milliseconds since the epoch as naive UTC, or None when it is not such a time."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
@@ -380,7 +397,7 @@ _UNREADABLE = object()
 _ERROR_RESPONSE = urllib3.HTTPResponse(body=b'', status=200, preload_content=False)
 
 
-def _json_body(payload):
+def _json_body(payload: JSON) -> bytes:
     """The UTF-8 JSON of a request body (non-ASCII text as it is, not escaped).
 
     :raises ClickatellParameterError: a value JSON cannot carry (NaN, a lone surrogate)
@@ -393,7 +410,7 @@ def _json_body(payload):
         raise ClickatellParameterError('the message cannot be sent as JSON: {}'.format(reason)) from None
 
 
-def _masked(value, mask):
+def _masked(value: Any, mask: Callable[[str], str]) -> Any:
     """A JSON value with `mask` applied to every string in it (object names are left as they are)."""
     if isinstance(value, str):
         return mask(value)
@@ -404,17 +421,18 @@ def _masked(value, mask):
     return value
 
 
-def _no_constant(name):
+def _no_constant(name: str) -> NoReturn:
     raise ValueError(name)
 
 
-def _retry_after(value):
+def _retry_after(value: Optional[str]) -> Optional[float]:
     """Seconds from a ``Retry-After`` header of seconds (a date is not honoured), or None."""
     if value and value.strip().isdigit() and len(value.strip()) <= 6:
         return float(value.strip())
     return None
 
 
-def _quoted(text, limit=200):
+def _quoted(text: str, limit: int = 200) -> str:
+
     text = ' '.join(text.split())
     return text if len(text) <= limit else text[:limit] + '...'
