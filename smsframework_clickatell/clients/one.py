@@ -5,13 +5,17 @@ with different texts go in one request (at most 200). An error is an object ``{"
 for the whole request (top level) or one message.
 """
 import json
+from typing import Any, List, Optional, Sequence, Set, Tuple, cast
+
+from smsframework import OutgoingMessage
 
 from .. import bulk, const
-from ..error import ClickatellApiRequestError, ClickatellResponseError
+from ..error import ClickatellApiError, ClickatellApiRequestError, ClickatellResponseError
 from ..phone import digits
 from ..status import OneApiStatus
 from .keyed import (KeyApiClient, content, int_code, message_id, milliseconds_to_utc, recipient,
                     wire_sender)
+from .results import JSON, SendResult
 
 
 class OneApiClient(KeyApiClient):
@@ -20,7 +24,7 @@ class OneApiClient(KeyApiClient):
 
     api = 'one'
 
-    def message_params(self, message):
+    def message_params(self, message: OutgoingMessage) -> JSON:
         """The One API message object of an :class:`smsframework.OutgoingMessage`:
         ``{"channel": "sms", "to", "content", "from"}`` with the message's ``.params(...)`` merged in as
         they are (``clientMessageId``, ...), winning over the mapped fields. Options that One API does not
@@ -30,25 +34,25 @@ class OneApiClient(KeyApiClient):
         :raises TypeError: a body that is not a str
         """
         options = message.provider_options
-        params = {'channel': 'sms', 'to': recipient(message.dst), 'content': content(message.body)}
+        params: JSON = {'channel': 'sms', 'to': recipient(message.dst), 'content': content(message.body)}
         sender = options.senderId or message.src
         if sender:
             params['from'] = wire_sender(sender)
         params.update(message.provider_params)
         return params
 
-    def send_once(self, params):
+    def send_once(self, params: JSON) -> str:
         [result] = self.send_messages([params])
         if result.error is not None:
             raise result.error
-        return result.msgid
+        return cast(str, result.msgid)  # no error, so the id (a SendResult has exactly one of them)
 
-    def bulk_planner(self):
+    def bulk_planner(self) -> bulk.MixedPlanner:
         """How :meth:`~smsframework_clickatell.ClickatellProvider.send_bulk` packs this API's messages: any
         texts, up to 200 message objects per request."""
         return bulk.MixedPlanner(self.message_params, self.send_messages, const.MAX_MESSAGES_PER_REQUEST)
 
-    def send_messages(self, objects):
+    def send_messages(self, objects: Sequence[JSON]) -> List[SendResult]:
         """One ``POST /v1/message`` of up to 200 message objects (texts may differ); never retried once it
         may have reached Clickatell.
 
@@ -57,7 +61,7 @@ class OneApiClient(KeyApiClient):
         a :class:`ClickatellResponseError` (it may or may not have been sent).
 
         :param objects: message objects as :meth:`message_params` makes them
-        :returns: a :data:`~smsframework_clickatell.clients.legacy.SendResult` per object, in order
+        :returns: a :class:`~smsframework_clickatell.clients.results.SendResult` per object, in order
         :raises ValueError: no objects, or more than 200 (nothing is sent)
         :raises ClickatellApiError: the whole request was refused (code 1: AuthError, 43 or HTTP 429:
             LimitsError, ...)
@@ -68,10 +72,11 @@ class OneApiClient(KeyApiClient):
             raise ValueError('a One API request takes 1 to {} messages, not {}'.format(
                 const.MAX_MESSAGES_PER_REQUEST, len(objects)))
         recipients = [digits(str(obj.get('to', ''))) for obj in objects]
-        shared = {to for to in recipients if recipients.count(to) > 1} if len(set(recipients)) < len(recipients) else set()
+        shared: Set[str] = ({to for to in recipients if recipients.count(to) > 1}
+                            if len(set(recipients)) < len(recipients) else set())
         keys = [(to, obj.get('clientMessageId') if to in shared else None) for to, obj in zip(recipients, objects)]
 
-        def entry_key(entry):
+        def entry_key(entry: JSON) -> Optional[Tuple[str, Any]]:
             to = digits(str(entry.get('to') or ''))
             if not to:
                 return None
@@ -81,21 +86,22 @@ class OneApiClient(KeyApiClient):
                                 payload={'messages': list(objects)})
         return self.match(document, keys, recipients, 'message', entry_key)
 
-    def request_error(self, document, http_status, retry_after=None):
+    def request_error(self, document: Optional[JSON], http_status: int,
+                      retry_after: Optional[float] = None) -> Optional[ClickatellApiError]:
         error = (document or {}).get('error')
         if not error:  # null, or an empty object or text: no error
             return None
         code, text = _error_fields(error)
         return self.error(code, text, http_status, retry_after)
 
-    def entry_error(self, entry):
+    def entry_error(self, entry: JSON) -> Optional[ClickatellApiError]:
         error = entry.get('error')
         if not error:
             return None
         code, text = _error_fields(error)
         return self.error(code, text)
 
-    def query_status(self, msgid):
+    def query_status(self, msgid: str) -> OneApiStatus:
         """A message's status (``GET /v1/message/{id}``), in One API's numbering: a
         :class:`~smsframework_clickatell.status.OneApiStatus` of the class its name means (DEVICE_ACK:
         delivered), `rtime` the time of its last change (naive UTC), ``meta['status']`` the name.
@@ -124,7 +130,8 @@ class OneApiClient(KeyApiClient):
         return status
 
 
-def _error_fields(error):
+def _error_fields(error: object) -> Tuple[Optional[int], Optional[str]]:
+
     """(code, text) of a One API error object; a bare string is a text without a code."""
     if isinstance(error, dict):
         code = int_code(error.get('code'))
