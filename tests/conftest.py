@@ -34,6 +34,23 @@ def make_provider(url, gateway=None, **options):
     return ClickatellProvider(gateway or Gateway(), 'clickatell', api_url=url, **CREDENTIALS, **options)
 
 
+def raw_exchange(host, port, request, timeout=5, close_after=False):
+    """Send the raw bytes `request` and read the whole answer, until the server closes the connection.
+
+    :param close_after: shut our side down once the request is sent (the end of a body without a length)
+    """
+    with socket.create_connection((host, port), timeout=timeout) as connection:
+        connection.sendall(request)
+        if close_after:
+            connection.shutdown(socket.SHUT_WR)
+        chunks = []
+        while True:
+            data = connection.recv(65536)
+            if not data:
+                return b''.join(chunks)
+            chunks.append(data)
+
+
 def closed_port_url():
     """The URL of a loopback port nothing listens on: connecting is refused at once."""
     with socket.socket() as s:
@@ -52,8 +69,8 @@ def loopback():
     """Starts a LoopbackServer with the given script: ``server = loopback(script)``; stopped after the test."""
     servers = []
 
-    def start(*args, **kwargs):
-        server = LoopbackServer(*args, **kwargs).__enter__()
+    def start(*args, server_class=LoopbackServer, **kwargs):
+        server = server_class(*args, **kwargs).__enter__()
         servers.append(server)
         return server
     yield start

@@ -22,16 +22,8 @@ ONE_API_19 = {'error': {'code': 19, 'description': 'Internal error, please try a
 
 
 @pytest.fixture
-def json_loopback():
-    servers = []
-
-    def start(script=None):
-        server = JsonLoopbackServer(*(() if script is None else (script,))).__enter__()
-        servers.append(server)
-        return server
-    yield start
-    for server in servers:
-        server.__exit__(None, None, None)
+def json_loopback(loopback):
+    return lambda script=None: loopback(*(() if script is None else (script,)), server_class=JsonLoopbackServer)
 
 
 @pytest.fixture

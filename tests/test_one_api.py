@@ -16,6 +16,10 @@ from smsframework_clickatell.error import (ClickatellApiAuthError, ClickatellApi
 
 from .keyapi import BALANCE_URL, MSGID, ONE_KEY, ONE_SEND_URL, PLATFORM_URL, key_provider, one_accepted, sent_json
 
+# send() resends a message refused for the rate, after Retry-After: the waits are recorded, not waited for.
+pytestmark = pytest.mark.usefixtures('fake_clock')
+
+
 TO = '27999000001'
 
 

@@ -12,7 +12,11 @@ from smsframework_clickatell.error import (ClickatellApiAuthError, ClickatellApi
                                            ClickatellResponseError)
 
 from .keyapi import (BALANCE_URL, MSGID, PLATFORM_KEY, PLATFORM_SEND_URL, PLATFORM_STATUS_URL, key_provider,
+
                      platform_accepted, sent_json)
+
+# send() resends a message refused for the rate, after Retry-After: the waits are recorded, not waited for.
+pytestmark = pytest.mark.usefixtures('fake_clock')
 
 TO = '27999000001'
 

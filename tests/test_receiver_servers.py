@@ -13,6 +13,8 @@ import time
 
 import pytest
 
+from .conftest import raw_exchange
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 APP = 'tests.wsgi_app:app'
 #: How long a server may take to start, and a request to be answered.
@@ -114,16 +116,7 @@ def waitress_server(app):
 def exchange(port, request, close_after=False):
     """Send raw `request`, read until the server closes; the status code (None when the server closed
     without an answer) and the text."""
-    with socket.create_connection(('127.0.0.1', port), timeout=REQUEST_TIMEOUT) as connection:
-        connection.sendall(request)
-        if close_after:
-            connection.shutdown(socket.SHUT_WR)
-        answer = b''
-        while True:
-            data = connection.recv(65536)
-            if not data:
-                break
-            answer += data
+    answer = raw_exchange('127.0.0.1', port, request, REQUEST_TIMEOUT, close_after)
     head, _, text = answer.partition(b'\r\n\r\n')
     return (int(head.split()[1]) if head else None), text.decode('utf-8', 'replace')
 

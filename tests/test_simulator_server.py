@@ -10,21 +10,14 @@ import requests
 
 from smsframework_clickatell.simulator import ClickatellSimulator
 
-from .conftest import API_KEY, CREDENTIALS
+from .conftest import API_KEY, CREDENTIALS, raw_exchange
 from .simulation import wait_until
 
 
 def raw_request(sim, data):
     """Send raw bytes; the status line and the whole answer (the server closes after a bad request)."""
     host, port = sim.url[len('http://'):].split(':')
-    with socket.create_connection((host, int(port)), timeout=5) as connection:
-        connection.sendall(data)
-        answer = b''
-        while True:
-            chunk = connection.recv(65536)
-            if not chunk:
-                break
-            answer += chunk
+    answer = raw_exchange(host, int(port), data)
     return answer.split(b'\r\n', 1)[0], answer
 
 
