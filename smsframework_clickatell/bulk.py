@@ -22,7 +22,11 @@ import logging
 import math
 import numbers
 import threading
-from collections import deque, namedtuple
+from collections import deque
+from typing import (Any, Callable, Deque, Dict, Hashable, Iterable, List, Mapping, NamedTuple, Optional, Protocol,
+                    Sequence, Tuple, Union, cast)
+
+from smsframework import OutgoingMessage, exc
 
 from . import const
 from .error import (ClickatellParameterError, ClickatellProviderError, ClickatellResponseError,
@@ -32,13 +36,44 @@ from .transport import ratelimit
 
 log = logging.getLogger(__name__)
 
-#: One message as a planner prepared it: `key` its recipient (digits), `wire` what the API needs for it
-#: (the parameters but the recipient, or the whole message object), `message` the OutgoingMessage.
-Member = namedtuple('Member', 'key wire message')
+#: A message's wire parameters, or a whole message object, as a client's ``message_params`` makes them.
+Params = Dict[str, Any]
 
-#: One request: `params` what its messages share (None when each carries its own), `members` its
-#: :data:`Member` objects, recipients distinct.
-Batch = namedtuple('Batch', 'params members')
+
+class Member(NamedTuple):
+    """One message as a planner prepared it: `key` its recipient (digits), `wire` what the API needs for it
+    (the parameters but the recipient, or the whole message object), `message` the OutgoingMessage."""
+    key: str
+    wire: Params
+    message: OutgoingMessage
+
+
+class Batch(NamedTuple):
+    """One request: `params` what its messages share (None when each carries its own), `members` its
+    :data:`Member` objects, recipients distinct."""
+    params: Optional[Params]
+    members: Sequence[Member]
+
+
+class Result(Protocol):
+    """What a send says about one message (a :data:`~smsframework_clickatell.clients.results.SendResult`):
+    its id, or why it was not sent."""
+
+    @property
+    def msgid(self) -> Optional[str]: ...
+
+    @property
+    def error(self) -> Optional[BaseException]: ...
+
+
+#: A client's function from an OutgoingMessage to its wire parameters (or message object).
+MessageParams = Callable[[OutgoingMessage], Params]
+
+#: What a planner does with a refused message: the message, and the error that refused it.
+Refusal = Tuple[OutgoingMessage, exc.ProviderError]
+
+#: What a request came to: a result per message, or the exception that failed it as a whole.
+Outcome = Union[Sequence[Result], BaseException]
 
 # Errors that refuse one message before anything is sent: it cannot be sent as given.
 _UNSENDABLE = (ClickatellParameterError, ClickatellProviderError)
@@ -52,19 +87,21 @@ class Planner:
     :param int per_request: the most messages (or recipients) one request may carry
     """
 
-    def __init__(self, message_params, send, per_request):
+    def __init__(self, message_params: MessageParams, send: Callable[..., Sequence[Result]],
+                 per_request: int) -> None:
         self.message_params = message_params
         self._send = send
         self.per_request = per_request
 
-    def plan(self, messages):
+    def plan(self, messages: Iterable[OutgoingMessage]) -> Tuple[List[Batch], List[Refusal]]:
         """Pack messages into batches, and pick out those that cannot be sent.
 
         :returns: (batches, [(message, error)] for the messages refused before sending)
         :raises TypeError: what `message_params` raises for a body that is not a string (a bug in the
             caller: nothing is sent)
         """
-        members, refused = [], []
+        members: List[Member] = []
+        refused: List[Refusal] = []
         for message in messages:
             try:
                 members.append(self.member(message))
@@ -72,24 +109,24 @@ class Planner:
                 refused.append((message, e))
         return self.pack(members), refused
 
-    def member(self, message):
+    def member(self, message: OutgoingMessage) -> Member:
         """The :data:`Member` of a message.
 
         :raises ClickatellParameterError: a message that cannot be sent as given
         """
         raise NotImplementedError
 
-    def pack(self, members):
+    def pack(self, members: Sequence[Member]) -> List[Batch]:
         """Batches for members (a plan, or the messages a rate limit refused, to send again)."""
         raise NotImplementedError
 
-    def send(self, batch):
+    def send(self, batch: Batch) -> Sequence[Result]:
         """Send one batch: a result per member, in order, each with `msgid` and `error`."""
         raise NotImplementedError
 
-    def _chunks(self, members):
+    def _chunks(self, members: Iterable[Member]) -> List[List[Member]]:
         """Members in requests of at most `per_request`, no recipient twice in one request, in order."""
-        batches = []
+        batches: List[List[Member]] = []
         for round_ in _rounds(members):
             for start in range(0, len(round_), self.per_request):
                 batches.append(round_[start:start + self.per_request])
@@ -105,22 +142,24 @@ class SameTextPlanner(Planner):
         key share requests
     """
 
-    def __init__(self, message_params, send, per_request, recipient, wire_key):
+    def __init__(self, message_params: MessageParams,
+                 send: Callable[[Params, List[str]], Sequence[Result]], per_request: int,
+                 recipient: Callable[[Any], str], wire_key: Callable[[Params], Hashable]) -> None:
         super().__init__(message_params, send, per_request)
         self._recipient = recipient
         self._wire_key = wire_key
 
-    def member(self, message):
+    def member(self, message: OutgoingMessage) -> Member:
         params = dict(self.message_params(message))
         return Member(self._recipient(params.pop('to', None)), params, message)
 
-    def pack(self, members):
-        groups = {}  # wire key -> [member]; dicts keep the order of first appearance
+    def pack(self, members: Sequence[Member]) -> List[Batch]:
+        groups: Dict[Hashable, List[Member]] = {}  # wire key -> [member]; dicts keep the order of first appearance
         for member in members:
             groups.setdefault(self._wire_key(member.wire), []).append(member)
         return [Batch(chunk[0].wire, chunk) for group in groups.values() for chunk in self._chunks(group)]
 
-    def send(self, batch):
+    def send(self, batch: Batch) -> Sequence[Result]:
         return self._send(batch.params, [member.key for member in batch.members])
 
 
@@ -130,7 +169,7 @@ class MixedPlanner(Planner):
     :param send: ``send(objects)``: the client's send of several message objects
     """
 
-    def member(self, message):
+    def member(self, message: OutgoingMessage) -> Member:
         wire = self.message_params(message)
         to = wire.get('to')
         key = digits(str(to)) if isinstance(to, (str, int)) and not isinstance(to, bool) else ''
@@ -139,14 +178,14 @@ class MixedPlanner(Planner):
                 wire.get('to')))
         return Member(key, wire, message)
 
-    def pack(self, members):
+    def pack(self, members: Sequence[Member]) -> List[Batch]:
         return [Batch(None, chunk) for chunk in self._chunks(members)]
 
-    def send(self, batch):
+    def send(self, batch: Batch) -> Sequence[Result]:
         return self._send([member.wire for member in batch.members])
 
 
-def legacy_recipient(to):
+def legacy_recipient(to: object) -> str:
     """The recipient of a message as one legacy sendmsg of many carries it: its digits.
 
     :raises ClickatellParameterError: no number, or several
@@ -162,18 +201,18 @@ def legacy_recipient(to):
     return number
 
 
-def form_key(params):
+def form_key(params: Mapping[str, object]) -> Tuple[Tuple[str, str], ...]:
     """What of legacy form parameters goes over the wire, whatever the dict's order or the values' types
     (True and 1 are both "1")."""
     return tuple(sorted((str(name), str(int(value) if isinstance(value, bool) else value))
                         for name, value in params.items() if value is not None))
 
 
-def _rounds(members):
+def _rounds(members: Iterable[Member]) -> List[List[Member]]:
     """Split members so that no list holds a recipient twice: the n-th occurrence of each number goes into
     the n-th list. The order of the messages is kept within each list."""
-    rounds = []
-    seen = {}
+    rounds: List[List[Member]] = []
+    seen: Dict[str, int] = {}
     for member in members:
         n = seen.get(member.key, 0)
         seen[member.key] = n + 1
@@ -185,7 +224,8 @@ def _rounds(members):
 
 # The runner
 
-def run(batches, planner, workers=const.BULK_WORKERS, time_limit=const.BULK_TIME_LIMIT):
+def run(batches: Sequence[Batch], planner: Planner, workers: int = const.BULK_WORKERS,
+        time_limit: float = const.BULK_TIME_LIMIT) -> Optional[BaseException]:
     """Send batches on up to `workers` threads, writing each outcome into its messages as it arrives.
 
     Each message of a completed request gets its result at once, in the worker thread that read the
@@ -246,12 +286,13 @@ _POLL_SECONDS = 0.5
 class _Run:
     """The shared state of one :func:`run`, guarded by one condition."""
 
-    def __init__(self, batches, planner, workers, time_limit, clock):
+    def __init__(self, batches: Iterable[Batch], planner: Planner, workers: int, time_limit: float,
+                 clock: ratelimit.Clock) -> None:
         self._planner = planner
         self._clock = clock
-        self._pending = deque(batches)
-        self._refused = []          # members a rate limit refused, to pack and send again
-        self._in_flight = {}        # token -> (batch, window in which it started)
+        self._pending: Deque[Batch] = deque(batches)
+        self._refused: List[Member] = []    # members a rate limit refused, to pack and send again
+        self._in_flight: Dict[object, Tuple[Batch, int]] = {}  # token -> (batch, window in which it started)
         self._condition = threading.Condition()
         self._stopped = False       # start no more requests: a failure, the time limit, or an interrupt
         self._abandoned = False     # the caller was interrupted: answers read now are logged, not written
@@ -264,11 +305,11 @@ class _Run:
         self._window = 0
         self._refusals = 0          # windows refused outright in a row, for the exponential backoff
         self._not_before = clock.now()
-        self.failure = None
+        self.failure: Optional[BaseException] = None
 
     # Workers
 
-    def work(self):
+    def work(self) -> None:
         """A worker thread: take batches until none is left or the run stops."""
         while True:
             with self._condition:
@@ -293,7 +334,7 @@ class _Run:
                 finally:
                     self._condition.notify_all()
 
-    def _take(self):
+    def _take(self) -> Optional[Tuple[object, Batch]]:
         """The next batch to send (with its token, now in flight), or None when this worker is done."""
         while True:
             if self._stopped:
@@ -322,16 +363,16 @@ class _Run:
             self._in_flight[token] = (batch, self._window)
             return token, batch
 
-    def _attempt(self, batch):
+    def _attempt(self, batch: Batch) -> Outcome:
         try:
             return self._planner.send(batch)
         except BaseException as e:  # noqa: B036 - a worker must always report back, whatever happens
             return e
 
-    def _apply(self, batch, outcome, window):
+    def _apply(self, batch: Batch, outcome: Outcome, window: int) -> None:
         if isinstance(outcome, BaseException):
             for member in batch.members:
-                member.message.meta['error'] = outcome
+                _meta(member)['error'] = outcome
             if is_rate_limited(outcome):
                 self._refused.extend(batch.members)
                 self._refusal(outcome.retry_after, window, accepted_some=False)
@@ -345,9 +386,11 @@ class _Run:
         if len(outcome) != len(batch.members):  # a client bug; never guess which result is whose
             outcome = [_uncertain('the client returned {} results for {} messages'.format(
                 len(outcome), len(batch.members)))] * len(batch.members)
-        refused, retry_after, accepted_some = [], None, False
+        refused: List[Member] = []
+        retry_after: Optional[float] = None
+        accepted_some = False
         for member, result in zip(batch.members, outcome):
-            meta = member.message.meta
+            meta = _meta(member)
             if result.error is None:
                 member.message.msgid = result.msgid
                 meta.pop('error', None)  # the refusal of an earlier attempt
@@ -364,7 +407,7 @@ class _Run:
         else:
             self._accepted()
 
-    def _refusal(self, retry_after, window, accepted_some):
+    def _refusal(self, retry_after: Optional[float], window: int, accepted_some: bool) -> None:
         """A request came back (partly) refused for the rate: back off, and lower the concurrency."""
         if window == self._window:
             # The first refusal among requests started since the last decrease: the others in flight
@@ -380,11 +423,11 @@ class _Run:
         log.info('Clickatell refused messages for its rate limit: sending them again in %.2f s, at most %d '
                  'request(s) at once', delay, max(1, int(self._limit)))
 
-    def _accepted(self):
+    def _accepted(self) -> None:
         self._refusals = 0
         self._limit = min(float(self._max), self._limit + 1 / self._limit)
 
-    def _expire(self):
+    def _expire(self) -> None:
         """The time limit passed: start nothing more; what was never sent says why."""
         self._stopped = True
         never = [member for batch in self._pending for member in batch.members]
@@ -393,7 +436,7 @@ class _Run:
             error = ClickatellTimeLimitError(
                 'not sent: send_bulk\'s time limit of {:g} s passed first'.format(self._time_limit))
             for member in never:
-                member.message.meta['error'] = error
+                _meta(member)['error'] = error
         if self._refused:
             log.warning('send_bulk\'s time limit of %g s passed: %d message(s) refused for the rate limit are '
                         'not sent again', self._time_limit, len(self._refused))
@@ -401,13 +444,13 @@ class _Run:
 
     # The calling thread
 
-    def wait(self):
+    def wait(self) -> None:
         """Until every request started has ended and none is left to start."""
         with self._condition:
             while self._in_flight or (not self._stopped and (self._pending or self._refused)):
                 self._condition.wait(_POLL_SECONDS)
 
-    def abandon(self):
+    def abandon(self) -> None:
         """The caller was interrupted: start nothing more, and mark the messages in flight as uncertain."""
         with self._condition:
             self._stopped = self._abandoned = True
@@ -416,22 +459,28 @@ class _Run:
                     'send_bulk was interrupted while the request was in flight: the message may or may not '
                     'have been sent', 'no answer read')
                 for member in batch.members:
-                    member.message.meta['error'] = error
+                    _meta(member)['error'] = error
             self._condition.notify_all()
+
+
+def _meta(member: Member) -> Dict[str, Any]:
+    # send_bulk gave every message a dict as its meta before planning.
+    return cast(Dict[str, Any], member.message.meta)
 
 
 class _Uncertain:
     __slots__ = ('msgid', 'error')
 
-    def __init__(self, error):
-        self.msgid, self.error = None, error
+    def __init__(self, error: BaseException) -> None:
+        self.msgid: Optional[str] = None
+        self.error: Optional[BaseException] = error
 
 
-def _uncertain(why):
+def _uncertain(why: str) -> _Uncertain:
     return _Uncertain(ClickatellResponseError(why + ': the message may or may not have been sent', ''))
 
 
-def _log_late(batch, outcome):
+def _log_late(batch: Batch, outcome: Outcome) -> None:
     """The answer of a request that was in flight when the caller was interrupted: its messages were
     marked uncertain, so this log line is where their msgids are kept."""
     if isinstance(outcome, BaseException):

@@ -79,7 +79,7 @@ class Demo:
             final = self.follow_reports(message.msgid)
             if not final.delivered:
                 raise CommandFailed('the message was not delivered: {}'.format(describe_status(final, self.api)))
-            asked = provider.query_status(message.msgid)
+            asked = provider.query_status(final.msgid)  # message.msgid, as a str
             self.step('   provider.query_status() agrees: {}'.format(describe_status(asked, self.api)))
 
             self.step('-> the recipient replies {!r} (the simulator pushes it to /im)'.format(REPLY))

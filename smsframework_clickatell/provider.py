@@ -1,19 +1,65 @@
 """The smsframework provider: turns smsframework messages into Clickatell calls, through the wire client
 of the account's API generation."""
 import logging
+from typing import (TYPE_CHECKING, Any, ClassVar, Dict, Iterable, List, Mapping, Optional, Protocol, Tuple, TypeVar,
+                    Union, cast)
 
-from smsframework import IProvider, exc
+from smsframework import Gateway, IProvider, MessageStatus, OutgoingMessage, exc
+from urllib3.util.retry import Retry
 
 from . import bulk, const
-from .clients import CLIENTS
+from .clients import CLIENTS, Balance
 from .error import API_NAMES
-from .transport import Secret
+from .transport import Secret, Timeout, Verify
 from .receivers.auth import BasicCredentials
 from .status import ClickatellMessageStatus  # noqa: F401  (kept importable from here, as in 1.0 previews)
 
 _LEGACY_CREDENTIALS = ('api_id', 'user', 'password')
 
+if TYPE_CHECKING:
+    from flask import Blueprint
+
 log = logging.getLogger(__name__)
+
+_M = TypeVar('_M', bound=OutgoingMessage)
+
+
+class WireClient(Protocol):
+    """What the provider needs of a wire client (:mod:`smsframework_clickatell.clients`): one per API."""
+
+    #: The `api` option that selects the client: ``'one'``, ``'platform'`` or ``'legacy'``.
+    api: str
+
+    def close(self) -> None: ...
+
+    def message_params(self, message: OutgoingMessage) -> bulk.Params: ...
+
+    def send_message(self, params: bulk.Params) -> str: ...
+
+    def bulk_planner(self) -> bulk.Planner: ...
+
+    def get_balance(self) -> float: ...
+
+    def get_balance_details(self) -> Balance: ...
+
+    def query_status(self, msgid: str) -> MessageStatus: ...
+
+
+class LegacyWireClient(WireClient, Protocol):
+    """The legacy API's client, which also runs any command (:meth:`ClickatellProvider.api_request`)."""
+
+    def request(self, command: str, params: Mapping[str, Any]) -> str: ...
+
+
+class WireClientClass(Protocol):
+    """A wire client's class, as :attr:`ClickatellProvider.clients` holds it: its constructor takes the
+    API's credentials and the transport's options (`base_url`, `timeout`, `verify`, `retries`, `pool_size`)."""
+
+    api: str
+
+    def default_url(self, https: bool) -> str: ...
+
+    def __call__(self, *args: Any, **kwargs: Any) -> WireClient: ...
 
 
 class ClickatellProvider(IProvider):
@@ -45,11 +91,17 @@ class ClickatellProvider(IProvider):
     """
 
     #: `api` option → wire client class. A subclass may add or replace generations here.
-    clients = CLIENTS
+    clients: ClassVar[Mapping[str, WireClientClass]] = CLIENTS
 
-    def __init__(self, gateway, name, api_id=None, user=None, password=None, https=False, *, api_key=None,
-                 api=None, api_url=None, timeout=const.DEFAULT_TIMEOUT, verify=True,
-                 retries=const.DEFAULT_RETRIES, pool_size=const.DEFAULT_POOL_SIZE, receiver_auth=None):
+    api: WireClient
+    receiver_auth: Optional[BasicCredentials]
+
+    def __init__(self, gateway: Gateway, name: str, api_id: Union[str, int, None] = None, user: Optional[str] = None,
+                 password: Union[str, Secret, None] = None, https: bool = False, *,
+                 api_key: Union[str, Secret, None] = None, api: Optional[str] = None, api_url: Optional[str] = None,
+                 timeout: Timeout = const.DEFAULT_TIMEOUT, verify: Verify = True,
+                 retries: Union[int, Retry] = const.DEFAULT_RETRIES, pool_size: int = const.DEFAULT_POOL_SIZE,
+                 receiver_auth: Union[None, BasicCredentials, Tuple[str, str], List[str]] = None) -> None:
         # Credentials become Secrets at once: from here on, no frame local (which error trackers record
         # with a traceback) holds one in the clear.
         password = None if password is None else Secret(password)
@@ -67,7 +119,8 @@ class ClickatellProvider(IProvider):
                                 retries=retries, pool_size=pool_size)
         self.receiver_auth = BasicCredentials.from_option(receiver_auth)
 
-    def _client_class(self, api, api_key, legacy):
+    def _client_class(self, api: Optional[str], api_key: Optional[Secret],
+                      legacy: Mapping[str, object]) -> WireClientClass:
         if api is not None and api not in self.clients:
             raise ValueError('api must be one of {}, not {!r}'.format(
                 ', '.join(repr(name) for name in self.clients), api))
@@ -93,16 +146,16 @@ class ClickatellProvider(IProvider):
                     ', '.join(missing)))
         return self.clients[api]
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return '<{} {!r} {!r}>'.format(type(self).__name__, getattr(self, 'name', None), getattr(self, 'api', None))
 
-    def close(self):
+    def close(self) -> None:
         """Close the pooled connections to Clickatell."""
         self.api.close()
 
     # Sending
 
-    def send(self, message):
+    def send(self, message: _M) -> _M:
         """Send an :class:`smsframework.OutgoingMessage`; sets its `msgid` to Clickatell's apiMsgId
         (legacy) or apiMessageId (One API, Platform).
 
@@ -119,7 +172,8 @@ class ClickatellProvider(IProvider):
         message.msgid = self.api.send_message(self.sendmsg_params(message))
         return message
 
-    def send_bulk(self, messages, *, workers=const.BULK_WORKERS, time_limit=const.BULK_TIME_LIMIT):
+    def send_bulk(self, messages: Iterable[_M], *, workers: int = const.BULK_WORKERS,
+                  time_limit: float = const.BULK_TIME_LIMIT) -> List[_M]:
         """Send many :class:`smsframework.OutgoingMessage` objects in few requests, each message updated in
         place with its `msgid` or ``meta['error']``; ``gateway.onSend`` fires for each sent one. The
         README's "send_bulk" section is the full description: how each API packs messages (legacy: one
@@ -155,7 +209,7 @@ class ClickatellProvider(IProvider):
         planner = self.api.bulk_planner()
         batches, refused = planner.plan(unique)
         for message, error in refused:
-            message.meta['error'] = error
+            cast(Dict[str, Any], message.meta)['error'] = error  # a dict: the loop above made it one
         try:
             failure = bulk.run(batches, planner, workers, time_limit)
         except BaseException:
@@ -172,14 +226,14 @@ class ClickatellProvider(IProvider):
             raise failure
         return messages
 
-    def _on_send_each(self, messages):
+    def _on_send_each(self, messages: Iterable[OutgoingMessage]) -> None:
         # Hooks run in the caller's thread once every message is updated, so that a failing hook
         # cannot leave a sent message without its msgid.
         for message in messages:
             if message.msgid is not None:
                 self.gateway.onSend(message)
 
-    def sendmsg_params(self, message):
+    def sendmsg_params(self, message: OutgoingMessage) -> bulk.Params:
         """The wire parameters for a message (no credentials): what the client sends for it.
 
         :raises: as the client's ``message_params`` (a parameter that cannot be sent, a text too long)
@@ -188,7 +242,7 @@ class ClickatellProvider(IProvider):
 
     # Public API
 
-    def get_balance(self):
+    def get_balance(self) -> float:
         """The credit left on the account.
 
         :rtype: float
@@ -199,7 +253,7 @@ class ClickatellProvider(IProvider):
     #: The 0.0.x name of :meth:`get_balance`.
     getbalance = get_balance
 
-    def get_balance_details(self):
+    def get_balance_details(self) -> Balance:
         """The balance and its currency: a :class:`~smsframework_clickatell.clients.Balance` ``(amount,
         currency)``; the legacy API names no currency (None).
 
@@ -207,7 +261,7 @@ class ClickatellProvider(IProvider):
         """
         return self.api.get_balance_details()
 
-    def query_status(self, msgid):
+    def query_status(self, msgid: str) -> MessageStatus:
         """Ask Clickatell for a message's status: for when status callbacks are not set up, or one was
         lost. The gateway's onStatus is not fired: the status is returned.
 
@@ -227,7 +281,7 @@ class ClickatellProvider(IProvider):
         status.provider = self.name
         return status
 
-    def api_request(self, command, **params):
+    def api_request(self, command: str, **params: Any) -> str:
         """Run any Clickatell HTTP API command with the account's credentials.
 
         :param str command: ``querymsg``, ``getmsgcharge``, ``delmsg``, ...
@@ -240,11 +294,12 @@ class ClickatellProvider(IProvider):
         if self.api.api != 'legacy':
             raise exc.UnsupportedError('api_request runs commands of the legacy HTTP API; this provider uses '
                                        '{}'.format(API_NAMES[self.api.api]))
-        return self.api.request(command, params)
+        # The legacy API's client: the check above.
+        return cast(LegacyWireClient, self.api).request(command, params)
 
     # Receiving
 
-    def make_receiver_blueprint(self):
+    def make_receiver_blueprint(self) -> 'Blueprint':
         """A new Flask Blueprint with this provider's receivers, ``/im`` and ``/status``.
 
         Needs the ``receiver`` extra (Flask, defusedxml), or an ImportError says so:
