@@ -8,7 +8,7 @@ from .platform import PlatformClient
 from .results import Balance, SendResult
 
 #: `api` option → client class. A new generation is a new module here and a row in this table.
-CLIENTS: Dict[str, Union[Type[ClickatellHttpApi], Type[KeyApiClient]]] = {
+CLIENTS: Dict[str, Union[Type[OneApiClient], Type[PlatformClient], Type[ClickatellHttpApi]]] = {
     client.api: client for client in (OneApiClient, PlatformClient, ClickatellHttpApi)}
 
 
