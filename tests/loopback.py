@@ -13,6 +13,8 @@ from collections import Counter, namedtuple
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
 
+from smsframework_clickatell.simulator.legacy import sendmsg_answer
+
 #: What the server saw: the path's command (``sendmsg``), the form fields, and the client's port
 #: (the same port means the same connection).
 Recorded = namedtuple('Recorded', 'command fields port')
@@ -49,13 +51,9 @@ def clickatell(request):
         text = request.fields.get('text', '')
         if len(recipients) == 1:
             return answer('ID: ' + fake_msgid(text, recipients[0]))
-        lines = []
-        for number in recipients:
-            if number.startswith('0'):
-                lines.append('ERR: 105, Invalid Destination Address To: ' + number)
-            else:
-                lines.append('ID: {} To: {}'.format(fake_msgid(text, number), number))
-        return answer('\n'.join(lines))
+        return answer(sendmsg_answer([
+            (number, 'ERR: 105, Invalid Destination Address' if number.startswith('0')
+             else 'ID: ' + fake_msgid(text, number)) for number in recipients]))
     if request.command == 'getbalance':
         return answer('Credit: {}'.format(request.port))
     if request.command == 'querymsg':

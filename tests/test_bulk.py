@@ -10,6 +10,7 @@ from smsframework import OutgoingMessage, exc
 
 from smsframework_clickatell import error
 from smsframework_clickatell.error import ClickatellParameterError, ClickatellResponseError
+from smsframework_clickatell.simulator.legacy import sendmsg_answer
 
 from .conftest import API_URL, CREDENTIALS, make_provider
 from .loopback import HANG, Held, answer, clickatell, fake_msgid, rendezvous, sequence
@@ -29,10 +30,7 @@ def messages_to(*numbers, body='Hi', **options):
 def answer_each(request):
     """A `responses` callback answering one line per recipient, ids from what was sent."""
     fields = form(request)
-    recipients = fields['to'].split(',')
-    if len(recipients) == 1:
-        return 200, {}, 'ID: ' + fake_msgid(fields['text'], recipients[0])
-    return 200, {}, '\n'.join('ID: {} To: {}'.format(fake_msgid(fields['text'], n), n) for n in recipients)
+    return 200, {}, sendmsg_answer([(n, 'ID: ' + fake_msgid(fields['text'], n)) for n in fields['to'].split(',')])
 
 
 @pytest.fixture

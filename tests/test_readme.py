@@ -11,6 +11,8 @@ from urllib.parse import parse_qsl
 
 import responses
 
+from smsframework_clickatell.simulator.legacy import sendmsg_answer
+
 README = os.path.join(os.path.dirname(__file__), os.pardir, 'README.md')
 MSGID = '996f364775e24b8432f45d77da8eca47'
 ANSWERS = {
@@ -21,7 +23,7 @@ def sendmsg(request):
     recipients = dict(parse_qsl(request.body.decode('ascii')))['to'].split(',')
     if len(recipients) == 1:
         return 200, {}, 'ID: ' + MSGID
-    return 200, {}, '\n'.join('ID: {:032x} To: {}'.format(n, to) for n, to in enumerate(recipients))
+    return 200, {}, sendmsg_answer([(to, 'ID: {:032x}'.format(n)) for n, to in enumerate(recipients)])
 
 
 KEY_MSGID = '77fb29ee9a2b4b6fa3e5c8d1e0f3a2b1'

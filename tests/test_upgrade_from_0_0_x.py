@@ -7,6 +7,7 @@ from smsframework import OutgoingMessage
 
 from smsframework_clickatell import ClickatellProvider
 from smsframework_clickatell.error import E301
+from smsframework_clickatell.simulator.legacy import sendmsg_answer
 
 ANSWERS = {
     'sendmsg': 'ID: 1234abcd',
@@ -60,7 +61,7 @@ def test_an_error_answer_of_the_replacement_raises_its_class(gateway, faked):
 
 def test_send_bulk_goes_through_the_replaced_api_request(faked):
     provider, calls = faked
-    provider.api._api_request = lambda method, **params: '\n'.join(
-        'ID: {:032x} To: {}'.format(n, to) for n, to in enumerate(params['to'].split(',')))
+    provider.api._api_request = lambda method, **params: sendmsg_answer(
+        [(to, 'ID: {:032x}'.format(n)) for n, to in enumerate(params['to'].split(','))])
     messages = provider.send_bulk([OutgoingMessage('2799900000{}'.format(n), 'hi') for n in range(3)])
     assert [m.msgid for m in messages] == ['{:032x}'.format(n) for n in range(3)]

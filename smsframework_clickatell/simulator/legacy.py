@@ -8,7 +8,7 @@ messages are pushed as form fields, by the simulator's ``callback_method``.
 import re
 import time
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Tuple, cast
+from typing import Callable, Dict, List, Optional, Sequence, TYPE_CHECKING, Tuple, cast
 
 from ..error import ERROR_CODES
 from . import rules, statuses, wire
@@ -122,7 +122,13 @@ def sendmsg(sim: 'ClickatellSimulator', fields: Dict[str, str], method: str) -> 
                                    parts, charge)
         sim.accept(message, scheduled=scheduled)
         lines.append((number, 'ID: ' + message.msgid))
-    if len(recipients) == 1:
+    return sendmsg_answer(lines)
+
+
+def sendmsg_answer(lines: Sequence[Tuple[str, str]]) -> str:
+    """A ``sendmsg`` answer from each recipient's ``(number, line)``, the line ``ID: x`` or ``ERR: c, text``:
+    the line alone for one recipient, each line followed by `` To: number`` for several."""
+    if len(lines) == 1:
         return lines[0][1]
     return '\n'.join('{} To: {}'.format(line, number) for number, line in lines)
 
