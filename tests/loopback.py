@@ -11,9 +11,10 @@ import hashlib
 import threading
 from collections import Counter, namedtuple
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl
 
 from smsframework_clickatell.simulator.legacy import sendmsg_answer
+
+from .wire import form_fields
 
 #: What the server saw: the path's command (``sendmsg``), the form fields, and the client's port
 #: (the same port means the same connection).
@@ -194,8 +195,7 @@ class LoopbackServer:
 
             def do_POST(self):
                 length = int(self.headers.get('Content-Length') or 0)
-                body = self.rfile.read(length).decode('ascii')
-                fields = dict(parse_qsl(body, keep_blank_values=True, encoding='iso-8859-1'))
+                fields = form_fields(self.rfile.read(length))
                 request = Recorded(self.path.rsplit('/', 1)[-1], fields, self.client_address[1])
                 server.handle(self, request)
 

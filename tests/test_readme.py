@@ -7,11 +7,12 @@ import ast
 import json
 import os
 import re
-from urllib.parse import parse_qsl
 
 import responses
 
 from smsframework_clickatell.simulator.legacy import sendmsg_answer
+
+from .wire import form
 
 README = os.path.join(os.path.dirname(__file__), os.pardir, 'README.md')
 MSGID = '996f364775e24b8432f45d77da8eca47'
@@ -20,7 +21,7 @@ ANSWERS = {
 }
 def sendmsg(request):
     """Clickatell's answer: one ID for one recipient, a line per recipient for several."""
-    recipients = dict(parse_qsl(request.body.decode('ascii')))['to'].split(',')
+    recipients = form(request)['to'].split(',')
     if len(recipients) == 1:
         return 200, {}, 'ID: ' + MSGID
     return 200, {}, sendmsg_answer([(to, 'ID: {:032x}'.format(n)) for n, to in enumerate(recipients)])
@@ -45,7 +46,7 @@ def platform_send(request):
 
 
 def querymsg(request):
-    return 200, {}, 'ID: {} Status: 004'.format(dict(parse_qsl(request.body.decode('ascii')))['apimsgid'])
+    return 200, {}, 'ID: {} Status: 004'.format(form(request)['apimsgid'])
 
 
 _SHOWN = re.compile(r'^(?P<expr>.*?)\s*# -> (?P<value>.+)$')
