@@ -23,6 +23,7 @@ from typing import (IO, TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Mapp
 from smsframework import (Gateway, MessageAccepted, MessageDelivered, MessageError, MessageExpired,
                           MessageStatus, OutgoingMessage, exc)
 
+from . import const
 from .phone import is_phone_number
 from .transport.secrets import Masker, Secret
 
@@ -50,7 +51,7 @@ ENVIRONMENT = {
     'password': 'CLICKATELL_PASSWORD',
     'api_url': 'CLICKATELL_API_URL',
 }
-LEGACY = ('api_id', 'user', 'password')
+LEGACY = const.LEGACY_CREDENTIALS
 #: What must never be printed.
 SECRET_FIELDS = ('api_key', 'password')
 

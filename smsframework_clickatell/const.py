@@ -5,6 +5,9 @@ from enum import IntFlag
 HTTP_BASE_URL = 'http://api.clickatell.com'
 HTTPS_BASE_URL = 'https://api.clickatell.com'
 
+#: The legacy API's credentials, in the order the provider takes them (the CLI reads the same names).
+LEGACY_CREDENTIALS = ('api_id', 'user', 'password')
+
 #: Base URL of the key-based APIs (One API and the Platform SMS integration).
 PLATFORM_BASE_URL = 'https://platform.clickatell.com'
 

@@ -14,7 +14,6 @@ from .transport import Secret, Timeout, Verify
 from .receivers.auth import BasicCredentials
 from .status import ClickatellMessageStatus  # noqa: F401  (kept importable from here, as in 1.0 previews)
 
-_LEGACY_CREDENTIALS = ('api_id', 'user', 'password')
 
 if TYPE_CHECKING:
     from flask import Blueprint
@@ -110,7 +109,7 @@ class ClickatellProvider(IProvider):
             raise TypeError('api_key must be a string, not {}'.format(type(api_key).__name__))
         api_key = None if api_key is None else Secret(api_key)
         super().__init__(gateway, name)
-        legacy = {key: value for key, value in zip(_LEGACY_CREDENTIALS, (api_id, user, password))
+        legacy = {key: value for key, value in zip(const.LEGACY_CREDENTIALS, (api_id, user, password))
                   if value is not None}
         client_class = self._client_class(api, api_key, legacy)
         credentials = legacy if client_class.api == 'legacy' else {'api_key': api_key}
@@ -140,7 +139,7 @@ class ClickatellProvider(IProvider):
             raise ValueError('api={!r} takes api_key, not api_id, user or password (those are the '
                              "legacy HTTP API's: api='legacy')".format(api))
         if api == 'legacy':
-            missing = [key for key in _LEGACY_CREDENTIALS if key not in legacy]
+            missing = [key for key in const.LEGACY_CREDENTIALS if key not in legacy]
             if missing:
                 raise ValueError('the legacy HTTP API needs api_id, user and password: {} missing'.format(
                     ', '.join(missing)))
