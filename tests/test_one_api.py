@@ -5,7 +5,7 @@ import re
 
 import pytest
 import responses
-from smsframework import (Gateway, MessageAccepted, MessageDelivered, MessageError, MessageExpired,
+from smsframework import (MessageAccepted, MessageDelivered, MessageError, MessageExpired,
                           OutgoingMessage, exc)
 
 from smsframework_clickatell import error, status
@@ -22,10 +22,6 @@ pytestmark = pytest.mark.usefixtures('fake_clock')
 
 TO = '27999000001'
 
-
-@pytest.fixture
-def gateway():
-    return Gateway()
 
 
 @pytest.fixture

@@ -33,7 +33,6 @@ AUDITED = {
         r'(?:^|(?<=\s))([A-Za-z]+):(?:\s+|$)',
         'a scan starts only after white space and runs over letters, then stops at ":": the runs of '
         'different starts do not overlap; "\\s+" needs nothing after it'),
-    'smsframework_clickatell.clients.keyed._MESSAGE_ID': (r'[A-Za-z0-9_-]{1,64}\Z', 'bounded repeat'),
     'smsframework_clickatell.clients.keyed._KEY': (r'[!-~]{1,256}\Z', 'bounded repeat'),
     # The simulator reads the requests of the package's own clients under test.
     'smsframework_clickatell.simulator.legacy._CLIENT_ID': (r'[A-Za-z0-9]{1,32}\Z', 'bounded repeat'),

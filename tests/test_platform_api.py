@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 import responses
-from smsframework import Gateway, MessageAccepted, MessageDelivered, MessageError, MessageExpired, OutgoingMessage, exc
+from smsframework import MessageAccepted, MessageDelivered, MessageError, MessageExpired, OutgoingMessage, exc
 
 from smsframework_clickatell import status
 from smsframework_clickatell.error import (ClickatellApiAuthError, ClickatellApiCreditError, ClickatellApiLimitsError,
@@ -20,10 +20,6 @@ pytestmark = pytest.mark.usefixtures('fake_clock')
 
 TO = '27999000001'
 
-
-@pytest.fixture
-def gateway():
-    return Gateway()
 
 
 @pytest.fixture

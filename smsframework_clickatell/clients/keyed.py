@@ -17,7 +17,7 @@ import urllib3
 from smsframework import OutgoingMessage
 from urllib3.exceptions import MaxRetryError
 
-from .. import const
+from .. import const, ids
 from ..error import (ClickatellApiError, ClickatellApiLimitsError, ClickatellApiServerError,
                      ClickatellApiUnsupportedError, ClickatellParameterError, ClickatellResponseError)
 from ..phone import digits, is_phone_number
@@ -30,9 +30,6 @@ from .results import JSON, Balance, SendResult
 
 log = logging.getLogger(__name__)
 
-# An id as the APIs write them (32 hex digits; UUIDs; simulators use other letters and digits). Checked
-# before it goes into a URL path, so that it cannot name another resource.
-_MESSAGE_ID = re.compile(r'[A-Za-z0-9_-]{1,64}\Z')
 # What an API key may hold: printable ASCII without spaces (it goes raw into a header).
 _KEY = re.compile(r'[!-~]{1,256}\Z')
 
@@ -275,7 +272,7 @@ class KeyApiClient:
         if error is not None:
             return SendResult(number, None, error)
         msgid = entry.get('apiMessageId')
-        if not isinstance(msgid, str) or not _MESSAGE_ID.match(msgid):
+        if not isinstance(msgid, str) or not ids.is_message_id(msgid):
             return SendResult(number, None, ClickatellResponseError(
                 'Clickatell accepted a message to {} without an apiMessageId: it may or may not have '
                 'been sent'.format(number), self.transport.mask(json.dumps(entry))))
@@ -341,7 +338,7 @@ def message_id(msgid: Optional[str]) -> str:
     :raises ClickatellParameterError: empty, or not an id (letters, digits, ``-``, ``_``; at most 64)
     """
     value = '' if msgid is None else str(msgid).strip()
-    if not _MESSAGE_ID.match(value):
+    if not ids.is_message_id(value):
         raise ClickatellParameterError('a message id is 1 to 64 letters, digits, "-" or "_", not {!r}'.format(
             value[:80]))
     return value
